@@ -1,0 +1,70 @@
+// Conventions every Millwright node follows: status on every state change, every failure reported
+// with done(err) so Catch nodes see it, and nothing ever thrown out of an event handler or timer.
+import type { Node, NodeMessageInFlow, NodeMessage } from 'node-red';
+
+export type Send = (msg: NodeMessage | Array<NodeMessage | NodeMessage[] | null>) => void;
+export type Done = (err?: Error) => void;
+
+export function errorText(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return typeof err === 'string' ? err : JSON.stringify(err);
+}
+
+export function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(errorText(err));
+}
+
+/** Status text is short in the editor: cut long messages. */
+function short(text: string): string {
+  return text.length > 60 ? text.slice(0, 57) + '...' : text;
+}
+
+export const status = {
+  ok: (node: Node, text: string) => node.status({ fill: 'green', shape: 'dot', text: short(text) }),
+  busy: (node: Node, text: string) => node.status({ fill: 'blue', shape: 'ring', text: short(text) }),
+  warn: (node: Node, text: string) => node.status({ fill: 'yellow', shape: 'ring', text: short(text) }),
+  error: (node: Node, text: string) => node.status({ fill: 'red', shape: 'ring', text: short(text) }),
+  clear: (node: Node) => node.status({}),
+};
+
+/**
+ * Wires an input handler so that a thrown error or rejected promise becomes done(err) and a red
+ * status, never an uncaught exception.
+ */
+export function onInput(
+  node: Node,
+  handler: (msg: NodeMessageInFlow, send: Send, done: Done) => void | Promise<void>,
+): void {
+  node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => {
+    const fail = (err: unknown) => {
+      status.error(node, errorText(err));
+      done(asError(err));
+    };
+    try {
+      const result = handler(msg, send, done);
+      if (result && typeof (result as Promise<void>).catch === 'function') (result as Promise<void>).catch(fail);
+    } catch (err) {
+      fail(err);
+    }
+  });
+}
+
+/** Runs a callback from a timer or event without letting an exception escape. */
+export function guarded(node: Node, fn: () => void): () => void {
+  return () => {
+    try {
+      fn();
+    } catch (err) {
+      status.error(node, errorText(err));
+      node.error(errorText(err));
+    }
+  };
+}
+
+/** Parses a positive whole number from editor config, with the field's name in the error. */
+export function positiveInt(value: unknown, field: string, fallback?: number): number {
+  if ((value === undefined || value === '') && fallback !== undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${field} must be a whole number >= 1, got "${String(value)}"`);
+  return n;
+}

@@ -1,0 +1,82 @@
+// Node tests run the real Node-RED runtime through node-red-node-test-helper.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+import helper = require('node-red-node-test-helper');
+
+helper.init(require.resolve('node-red'));
+
+// The helper never starts context stores; a real runtime does, so restart tests need them:
+// open the configured stores before each flow load and close (flush) them after each unload.
+const internal = helper as unknown as { _redNodes: Record<string, (...args: unknown[]) => Promise<unknown>>; unload: () => Promise<unknown> };
+const redNodes = internal._redNodes;
+const loadFlows = redNodes.loadFlows.bind(redNodes);
+let loaded = false;
+redNodes.loadFlows = async (...args: unknown[]) => {
+  await redNodes.loadContextsPlugin();
+  loaded = true;
+  return loadFlows(...args);
+};
+const unload = helper.unload.bind(helper);
+internal.unload = async () => {
+  if (!loaded) return;
+  loaded = false;
+  await unload();
+  await redNodes.closeContextsPlugin();
+};
+
+export { helper };
+
+export interface NodeLike {
+  on(event: string, listener: (...args: any[]) => void): void;
+  receive(msg: Record<string, unknown>): void;
+  status: { (...args: any[]): void; lastCall?: { args: any[] } } & Record<string, any>;
+  error: Record<string, any>;
+  [key: string]: any;
+}
+
+export function getNode(id: string): NodeLike {
+  const node = helper.getNode(id) as NodeLike | null;
+  if (!node) throw new Error(`node ${id} not found in the loaded flow`);
+  return node;
+}
+
+/** Resolves with the next msg a node sends, or rejects after timeoutMs. */
+export function nextMessage(node: NodeLike, timeoutMs = 2000): Promise<Record<string, any>> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no message within ${timeoutMs} ms`)), timeoutMs);
+    node.on('input', (msg: Record<string, any>) => {
+      clearTimeout(timer);
+      resolve(msg);
+    });
+  });
+}
+
+/** Collects msgs a helper node receives. */
+export function collect(node: NodeLike): Array<Record<string, any>> {
+  const got: Array<Record<string, any>> = [];
+  node.on('input', (msg: Record<string, any>) => got.push(msg));
+  return got;
+}
+
+/** Resolves when a catch node receives an error, with the msg it saw. */
+export function nextCaught(catchHelper: NodeLike, timeoutMs = 2000): Promise<Record<string, any>> {
+  return nextMessage(catchHelper, timeoutMs);
+}
+
+/** A file context store in a fresh temporary directory, for restart tests. */
+export function fileContextSettings(): { settings: Record<string, unknown>; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'millwright-ctx-'));
+  return {
+    settings: { contextStorage: { default: { module: 'memory' }, file: { module: 'localfilesystem', config: { dir, flushInterval: 0 } } } },
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+export function lastStatus(node: NodeLike): { fill?: string; shape?: string; text?: string } {
+  const call = node.status.lastCall;
+  return call ? call.args[0] : {};
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
