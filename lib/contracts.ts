@@ -18,6 +18,8 @@ export interface Sample {
   unit?: string;
   /** Samples per second of an array block. */
   sampleRate?: number;
+  /** Why the quality is not good (timeout, device exception...), for the people reading it. */
+  error?: string;
 }
 
 /** A window's summary, produced by the feature window. */
@@ -242,6 +244,11 @@ export function validateSample(value: unknown, where = ''): Sample {
   if (sampleRate !== undefined) {
     if (sampleRate <= 0) c.fail('sampleRate', `expected a positive rate in Hz, got ${sampleRate}`);
     sample.sampleRate = sampleRate;
+  }
+  const error = o.error;
+  if (error !== undefined) {
+    if (typeof error !== 'string') c.fail('error', `expected a string, got ${describe(error)}`);
+    sample.error = error as string;
   }
   return sample;
 }
