@@ -15,7 +15,12 @@ let packedTarball: string | undefined;
 export function packProject(): string {
   if (packedTarball && existsSync(packedTarball)) return packedTarball;
   const dir = mkdtempSync(join(tmpdir(), 'millwright-pack-'));
-  execFileSync(npm, ['pack', '--pack-destination', dir], { cwd: projectRoot, stdio: 'pipe' });
+  try {
+    execFileSync(npm, ['pack', '--pack-destination', dir], { cwd: projectRoot, stdio: 'pipe' });
+  } catch (err) {
+    const e = err as { stdout?: Buffer; stderr?: Buffer };
+    throw new Error(`npm pack failed (it builds the pack first):\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
+  }
   const tgz = readdirSync(dir).find((f) => f.endsWith('.tgz'));
   if (!tgz) throw new Error('npm pack produced no tarball');
   packedTarball = join(dir, tgz);
@@ -36,6 +41,8 @@ export function freePort(): Promise<number> {
 export interface RunningNodeRed {
   url: string;
   userDir: string;
+  pid: number;
+  alive: () => boolean;
   log: () => string;
   stop: () => Promise<void>;
 }
@@ -45,6 +52,8 @@ export interface StartOptions {
   settings?: string;
   /** Flows to start with. */
   flows?: unknown[];
+  /** Extra node options, e.g. --expose-gc. */
+  nodeArgs?: string[];
 }
 
 /** Makes a user directory with the packed pack installed from its tarball. */
@@ -77,7 +86,7 @@ export async function startNodeRed(userDir: string, options: StartOptions = {}):
   if (options.flows) writeFileSync(join(userDir, 'flows.json'), JSON.stringify(options.flows));
   const redJs = require.resolve('node-red/red.js', { paths: [projectRoot] });
   let output = '';
-  const child: ChildProcess = spawn(process.execPath, [redJs, '--userDir', userDir, '--settings', join(userDir, 'settings.js')], {
+  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), redJs, '--userDir', userDir, '--settings', join(userDir, 'settings.js')], {
     cwd: userDir,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -104,6 +113,8 @@ export async function startNodeRed(userDir: string, options: StartOptions = {}):
   return {
     url,
     userDir,
+    pid: child.pid ?? -1,
+    alive: () => child.exitCode === null && child.signalCode === null,
     log: () => output,
     stop: async () => {
       if (child.exitCode === null) {
