@@ -2,3 +2,7 @@
 export * from './contracts';
 export * from './features/time-domain';
 export * from './features/feature-window';
+export * from './features/sliding-stats';
+export * from './features/spectral';
+export * from './features/bearing';
+export * from './features/feature-set';

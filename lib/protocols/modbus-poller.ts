@@ -1,0 +1,83 @@
+// One poll of a planned tag table: run every request, decode every tag, and turn each failed
+// request into bad-quality samples for exactly the tags it carried.
+import type { Sample } from '../contracts';
+import { decodeBits, decodeRegisters, type TagValue } from './modbus-codec';
+import type { ModbusConnection } from './modbus-client';
+import { planRequests, type PlanOptions, type ReadRequest } from './modbus-coalesce';
+import { isBitArea, type ModbusTag } from './modbus-tags';
+
+export interface PollFailure {
+  request: ReadRequest;
+  error: Error;
+}
+
+export interface PollResult {
+  samples: Sample[];
+  failures: PollFailure[];
+  requests: number;
+}
+
+/** Placeholder value for a tag that never had a good reading (the sample's quality says it is bad). */
+function emptyValue(tag: ModbusTag): TagValue {
+  return tag.type === 'bool' ? false : tag.type === 'string' ? '' : 0;
+}
+
+export class ModbusPoller {
+  readonly plan: ReadRequest[];
+  /** Last good value per tag, carried on bad-quality samples so consumers keep a value to show. */
+  private readonly last = new Map<string, TagValue>();
+
+  constructor(
+    private readonly connection: Pick<ModbusConnection, 'readRegisters' | 'readBits'>,
+    readonly tags: ModbusTag[],
+    private readonly source: string,
+    options: PlanOptions = {},
+  ) {
+    this.plan = planRequests(tags, options);
+  }
+
+  async poll(now: () => number = Date.now): Promise<PollResult> {
+    const samples: Sample[] = [];
+    const failures: PollFailure[] = [];
+    // The connection serialises requests; issuing them together keeps its queue busy without gaps.
+    const replies = this.plan.map((r) =>
+      (isBitArea(r.area) ? this.connection.readBits(r.area, r.unitId, r.start, r.count) : this.connection.readRegisters(r.area, r.unitId, r.start, r.count)).then(
+        (data) => ({ data, at: now() }),
+        (error: Error) => ({ error, at: now() }),
+      ),
+    );
+    for (let i = 0; i < this.plan.length; i++) {
+      const request = this.plan[i];
+      const reply = await replies[i];
+      if ('error' in reply) {
+        failures.push({ request, error: reply.error });
+        for (const tag of request.tags) samples.push(this.bad(tag, reply.at, reply.error));
+        continue;
+      }
+      for (const tag of request.tags) {
+        let value: TagValue;
+        try {
+          value = isBitArea(request.area) ? decodeBits(tag, reply.data as boolean[], request.start) : decodeRegisters(tag, reply.data as Buffer, request.start);
+        } catch (error) {
+          samples.push(this.bad(tag, reply.at, error as Error));
+          continue;
+        }
+        if (typeof value === 'number' && !Number.isFinite(value)) {
+          samples.push(this.bad(tag, reply.at, new Error(`tag "${tag.name}": device returned ${value}`)));
+          continue;
+        }
+        this.last.set(tag.name, value);
+        const sample: Sample = { tag: tag.name, value, timestamp: reply.at, quality: 'good', source: this.source };
+        if (tag.unit !== undefined) sample.unit = tag.unit;
+        samples.push(sample);
+      }
+    }
+    return { samples, failures, requests: this.plan.length };
+  }
+
+  private bad(tag: ModbusTag, at: number, error: Error): Sample {
+    const sample: Sample = { tag: tag.name, value: this.last.get(tag.name) ?? emptyValue(tag), timestamp: at, quality: 'bad', source: this.source, error: error.message };
+    if (tag.unit !== undefined) sample.unit = tag.unit;
+    return sample;
+  }
+}
