@@ -2,7 +2,13 @@
 export * from './contracts';
 export * from './features/time-domain';
 export * from './features/feature-window';
-export * from './features/sliding-stats';
-export * from './features/spectral';
-export * from './features/bearing';
-export * from './features/feature-set';
+// Modbus: names carry the protocol so they never clash with other protocol exports.
+export { parseTag as parseModbusTag, parseTagTable as parseModbusTagTable, parseAddressBase as parseModbusAddressBase, modiconReference, TagError as ModbusTagError, MODBUS_AREAS, MODBUS_TYPES } from './protocols/modbus-tags';
+export type { ModbusArea, ModbusType, ModbusTag, ModbusTagInput, AddressBase as ModbusAddressBase } from './protocols/modbus-tags';
+export { decodeRegisters as decodeModbusRegisters, decodeBits as decodeModbusBits, encodeRegisters as encodeModbusRegisters } from './protocols/modbus-codec';
+export { planRequests as planModbusRequests, optimalRequestCount as optimalModbusRequestCount, MAX_REGISTERS_PER_READ, MAX_BITS_PER_READ } from './protocols/modbus-coalesce';
+export type { ReadRequest as ModbusReadRequest, PlanOptions as ModbusPlanOptions } from './protocols/modbus-coalesce';
+export { ModbusConnection, ModbusRequestError } from './protocols/modbus-client';
+export type { ModbusConnectionOptions, StateChange as ModbusStateChange, ConnectionStats as ModbusConnectionStats } from './protocols/modbus-client';
+export { ModbusPoller } from './protocols/modbus-poller';
+export { applyWriteLimits, parseWriteLimits, WriteRejected } from './protocols/modbus-write-policy';
