@@ -5,7 +5,10 @@ import { join } from 'node:path';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 import helper = require('node-red-node-test-helper');
 
-helper.init(require.resolve('node-red'));
+// MILLWRIGHT_NODE_RED_DIR points at another install (the Node-RED 5 compatibility run), else the
+// project's own devDependency.
+const nodeRedFrom = process.env.MILLWRIGHT_NODE_RED_DIR ? { paths: [process.env.MILLWRIGHT_NODE_RED_DIR] } : undefined;
+helper.init(require.resolve('node-red', nodeRedFrom));
 
 // The helper never starts context stores; a real runtime does, so restart tests need them:
 // open the configured stores before each flow load and close (flush) them after each unload.

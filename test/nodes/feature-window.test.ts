@@ -50,7 +50,7 @@ describe('feature window node', () => {
   });
 
   it('sends bad input to a Catch node with a clear error and a red status', async () => {
-    await helper.load([featureWindowNode, require('@node-red/nodes/core/common/25-catch.js')], flow());
+    await helper.load(featureWindowNode, flow()); // the helper provides catch, status and complete itself
     const fw = getNode('fw');
     const caught = nextMessage(getNode('caught'));
     fw.receive({ payload: 'forty-two' });

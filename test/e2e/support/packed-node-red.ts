@@ -84,7 +84,7 @@ export async function startNodeRed(userDir: string, options: StartOptions = {}):
 };\n`,
   );
   if (options.flows) writeFileSync(join(userDir, 'flows.json'), JSON.stringify(options.flows));
-  const redJs = require.resolve('node-red/red.js', { paths: [projectRoot] });
+  const redJs = require.resolve('node-red/red.js', { paths: [process.env.MILLWRIGHT_NODE_RED_DIR || projectRoot] });
   let output = '';
   const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), redJs, '--userDir', userDir, '--settings', join(userDir, 'settings.js')], {
     cwd: userDir,
