@@ -1,12 +1,14 @@
 // Univariate detectors by name, for the benchmark and the node.
 import type { StreamingDetector } from './detector';
+import { SurpriseDetector } from './surprise';
 import { WindowedGaussian } from './windowed-gaussian';
 
 export const UNIVARIATE_DETECTORS: Record<string, () => StreamingDetector> = {
   'windowed-gaussian': () => new WindowedGaussian(),
+  surprise: () => new SurpriseDetector(),
 };
 
-export const DEFAULT_UNIVARIATE = 'windowed-gaussian';
+export const DEFAULT_UNIVARIATE = 'surprise';
 
 export function createUnivariate(name: string): StreamingDetector {
   const make = UNIVARIATE_DETECTORS[name];

@@ -1,0 +1,193 @@
+// The strong univariate detector ("surprise"), after contextual detectors such as CAD OSE:
+// - the stream is quantised on a scale fixed after a warm-up (its spread then);
+// - each sample activates a set of contexts, short quantised shapes at several scales (the value
+//   with the last one, two and three values; the value with the means over 4 and 16 samples; the
+//   local spread), looked up in a decaying count table: the raw surprise is how new they are;
+// - a self-normalising layer compares the raw surprise with the stream's own recent peak, so that
+//   one threshold fits every stream: only "the most unusual thing seen in a long while" scores
+//   above 0.5;
+// - after an alarm, re-alarms are damped for a while so that one event gives one detection.
+// Memory is fixed (a 32k count table and 16 recent values) whatever the stream length.
+import { checkSnapshot, Ring, type DetectorSnapshot, type StreamingDetector } from './detector';
+
+export interface SurpriseOptions {
+  /** Samples used to set the quantisation scale, before any score is given. */
+  warmup?: number;
+  /** Quantisation levels per warm-up spread. */
+  resolution?: number;
+  /** Memory of the context counts in samples (counts decay with about this time constant x 4). */
+  memory?: number;
+  /** Half-life in samples of the recent peak that normalises the raw surprise. */
+  peakHalfLife?: number;
+  /** Samples during which new alarms are damped after one. */
+  suppression?: number;
+  /** Score that counts as an alarm for the suppression. */
+  alarm?: number;
+}
+
+const DEFAULTS: Required<SurpriseOptions> = {
+  warmup: 150,
+  resolution: 3,
+  memory: 1000,
+  peakHalfLife: 2000,
+  suppression: 200,
+  alarm: 0.5,
+};
+
+const TABLE = 1 << 15;
+/** Damped scores right after an alarm are multiplied by at least this. */
+const DAMP = 0.5;
+
+export class SurpriseDetector implements StreamingDetector {
+  readonly name = 'surprise';
+  private readonly o: Required<SurpriseOptions>;
+  private readonly recent = new Ring(16);
+  private readonly counts = new Float32Array(TABLE);
+  private readonly countDecay: number;
+  private readonly peakDecay: number;
+  private n = 0;
+  private scale = 0;
+  private center = 0;
+  private warm: number[] = [];
+  private peak = 0;
+  private sinceAlarm = -1;
+
+  constructor(options: SurpriseOptions = {}) {
+    this.o = { ...DEFAULTS, ...options };
+    for (const [k, v] of Object.entries(this.o)) {
+      if (!(typeof v === 'number' && Number.isFinite(v) && v > 0)) throw new Error(`${k} must be a positive number, got ${v}`);
+    }
+    if (this.o.warmup < 10) throw new Error(`warmup must be at least 10 samples, got ${this.o.warmup}`);
+    this.countDecay = 1 - 1 / (this.o.memory * 4);
+    this.peakDecay = Math.pow(0.5, 1 / this.o.peakHalfLife);
+  }
+
+  update(value: number): number {
+    if (!Number.isFinite(value)) throw new Error(`value must be a finite number, got ${value}`);
+    this.n++;
+    this.recent.push(value);
+    if (this.n <= this.o.warmup) {
+      this.warm.push(value);
+      if (this.n === this.o.warmup) this.setScale();
+      return 0;
+    }
+    const raw = this.novelty();
+    const peak = this.peak;
+    this.peak = Math.max(raw, peak * this.peakDecay);
+    if (this.n <= this.o.warmup * 2) return 0;
+    const r = raw / (peak + 1e-9);
+    return this.suppress(r / (1 + r));
+  }
+
+  private setScale(): void {
+    const sorted = [...this.warm].sort((a, b) => a - b);
+    const q = (p: number) => sorted[Math.floor(p * (sorted.length - 1))];
+    const range = sorted[sorted.length - 1] - sorted[0];
+    this.center = q(0.5);
+    // A flat warm-up still needs a scale: fall back to a fraction of the level itself.
+    this.scale = Math.max(q(0.75) - q(0.25), range / 4, Math.abs(this.center) * 1e-3, 1e-9) / this.o.resolution;
+    this.warm = [];
+  }
+
+  private level(x: number): number {
+    return Math.floor((x - this.center) / this.scale);
+  }
+
+  private novelty(): number {
+    const r = this.recent;
+    const len = r.length;
+    let s4 = 0;
+    let s16 = 0;
+    let q16 = 0;
+    for (let k = 0; k < len; k++) {
+      const v = r.back(k);
+      if (k < 4) s4 += v;
+      s16 += v;
+      q16 += v * v;
+    }
+    const m16 = s16 / len;
+    const spread = Math.round(Math.sqrt(Math.max(0, q16 / len - m16 * m16)) / this.scale);
+    const a = this.level(r.back(0));
+    const p1 = this.level(r.back(1));
+    const p2 = this.level(r.back(2));
+    const p3 = this.level(r.back(3));
+    const m4 = this.level(s4 / Math.min(4, len));
+    const c = this.level(m16);
+    const keys = [
+      hash3(1, a, p1, 0),
+      hash3(2, a, m4, c),
+      hash3(3, a, c, spread),
+      hash3(4, a, p1, p2),
+      hash3(5, p1, p2, p3),
+      hash3(6, a, p3, 0),
+      hash3(7, a, 0, 0),
+      hash3(8, c, spread, 0),
+    ];
+    let novel = 0;
+    for (const key of keys) {
+      const cnt = this.counts[key];
+      novel += 1 / (1 + cnt * 4);
+      this.counts[key] = cnt + 1;
+    }
+    if ((this.n & 255) === 0) {
+      const decay = this.countDecay ** 256;
+      for (let i = 0; i < TABLE; i++) this.counts[i] *= decay;
+    }
+    return novel / keys.length;
+  }
+
+  private suppress(score: number): number {
+    if (this.sinceAlarm >= 0) {
+      this.sinceAlarm++;
+      if (this.sinceAlarm < this.o.suppression) return score * (DAMP + ((1 - DAMP) * this.sinceAlarm) / this.o.suppression);
+      this.sinceAlarm = -1;
+    }
+    if (score >= this.o.alarm) this.sinceAlarm = 0;
+    return score;
+  }
+
+  snapshot(): DetectorSnapshot {
+    return {
+      detector: this.name,
+      version: 1,
+      state: {
+        n: this.n,
+        scale: this.scale,
+        center: this.center,
+        warm: [...this.warm],
+        peak: this.peak,
+        sinceAlarm: this.sinceAlarm,
+        recent: this.recent.toJSON(),
+        counts: sparse(this.counts),
+      },
+    };
+  }
+
+  restore(snapshot: DetectorSnapshot): void {
+    const s = checkSnapshot(snapshot, this.name, 1) as Record<string, never>;
+    this.n = s.n;
+    this.scale = s.scale;
+    this.center = s.center;
+    this.warm = [...(s.warm as number[])];
+    this.peak = s.peak;
+    this.sinceAlarm = s.sinceAlarm;
+    this.recent.load(s.recent);
+    this.counts.fill(0);
+    for (const [i, v] of s.counts as Array<[number, number]>) this.counts[i] = v;
+  }
+}
+
+function hash3(kind: number, a: number, b: number, c: number): number {
+  let h = Math.imul(kind, 0x9e3779b1) ^ Math.imul(a | 0, 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) ^ Math.imul(b | 0, 0x27d4eb2f);
+  h = Math.imul(h ^ (h >>> 15), 0x165667b1) ^ Math.imul(c | 0, 0x9e3779b1);
+  h ^= h >>> 16;
+  return (h >>> 0) & (TABLE - 1);
+}
+
+/** Counts that still matter as [index, count] pairs: far smaller than 32k numbers. */
+function sparse(a: Float32Array): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (let i = 0; i < a.length; i++) if (a[i] > 1e-4) out.push([i, a[i]]);
+  return out;
+}
