@@ -1,0 +1,6 @@
+export * from './store-and-forward';
+export * from './sparkplug';
+export * from './uns';
+export * from './report-by-exception';
+export * from './mqtt-link';
+export * from './uns-publisher';
