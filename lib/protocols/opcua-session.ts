@@ -1,0 +1,322 @@
+// One OPC UA client and session per endpoint, shared by every node that uses the endpoint.
+// Reconnection is owned here rather than left to node-opcua: after a loss the whole client is
+// thrown away and rebuilt, and listeners (subscriptions) re-create their state on the fresh
+// session. node-opcua's own reconnect tries to transfer subscriptions, which does not survive a
+// server restart or an outage longer than the subscription lifetime.
+import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import {
+  MessageSecurityMode,
+  OPCUAClient,
+  SecurityPolicy,
+  UserTokenType,
+  type ClientSession,
+  type UserIdentityInfo,
+} from 'node-opcua-client';
+import { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from './opcua-backoff';
+import { isUnencrypted, redact, type OpcuaEndpointOptions } from './opcua-options';
+
+export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'error' | 'closed';
+
+export interface ConnectionStateEvent {
+  state: ConnectionState;
+  /** Reconnect attempt number, 0 while the first connection is being made. */
+  attempt: number;
+  /** Human text for status and logs (never holds a password). */
+  message: string;
+  /** Set when state is 'error'. */
+  error?: string;
+  /** Delay until the next attempt, when one is scheduled. */
+  retryInMs?: number;
+  unencrypted: boolean;
+}
+
+export interface OpcuaConnectionTuning {
+  backoff?: BackoffOptions;
+  /** Bound on one connect + create-session attempt. */
+  connectTimeoutMs?: number;
+  /** Wait after the server rejected the credentials: retrying fast would only lock the account. */
+  authRetryMs?: number;
+  /** Session keep-alive read interval: how fast a silent (not closed) connection is noticed. */
+  keepAliveMs?: number;
+  log?: (level: 'info' | 'warn' | 'error', text: string) => void;
+}
+
+type CertificateManager = {
+  initialize(): Promise<void>;
+  dispose(): Promise<void>;
+};
+
+// node-opcua-certificate-manager is a dependency of node-opcua-client: load the copy it uses.
+function loadCertificateManager(): new (options: Record<string, unknown>) => CertificateManager {
+  const clientDir = dirname(require.resolve('node-opcua-client/package.json'));
+  const path = require.resolve('node-opcua-certificate-manager', { paths: [clientDir] });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(path).OPCUACertificateManager;
+}
+
+function pemToDer(pem: string): Buffer {
+  const m = /-----BEGIN CERTIFICATE-----([\s\S]+?)-----END CERTIFICATE-----/.exec(pem);
+  if (!m) throw new Error('the user certificate file holds no PEM certificate');
+  return Buffer.from(m[1].replace(/\s+/g, ''), 'base64');
+}
+
+function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+const AUTH_FAILURE = /BadUserAccessDenied|BadIdentityTokenRejected|BadIdentityTokenInvalid|BadUserSignatureInvalid|BadIdentity/;
+
+/** Turns node-opcua's error text into a line a technician can act on. */
+export function explainConnectError(raw: string, url: string): string {
+  const text = raw.split('\n')[0].trim();
+  if (AUTH_FAILURE.test(raw)) return `the server rejected the credentials (${AUTH_FAILURE.exec(raw)![0]}): check user name and password`;
+  if (/ECONNREFUSED/.test(raw)) return `nothing listens at ${url} (connection refused)`;
+  if (/ENOTFOUND|EAI_AGAIN/.test(raw)) return `host of ${url} not found (DNS)`;
+  if (/EHOSTUNREACH|ENETUNREACH/.test(raw)) return `host of ${url} is unreachable`;
+  if (/timed out|timeout/i.test(raw)) return `no answer from ${url} (timeout)`;
+  if (/BadSecurityPolicyRejected|BadSecurityModeRejected|Cannot find an Endpoint matching|endpoint/i.test(raw) && /security|endpoint/i.test(raw))
+    return `the server offers no endpoint with this security mode and policy: ${text}`;
+  if (/BadCertificate/.test(raw)) return `certificate rejected: ${text} (trust the client certificate on the server)`;
+  return text;
+}
+
+export class OpcuaConnection extends EventEmitter {
+  private stateEvent: ConnectionStateEvent;
+  private client: OPCUAClient | undefined;
+  private currentSession: ClientSession | undefined;
+  private certificateManager: CertificateManager | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private attempt = 0;
+  private generation = 0;
+  private started = false;
+  private closed = false;
+  private lastError: string | undefined;
+  private readonly pending = new Set<Promise<unknown>>();
+  private readonly backoff: BackoffOptions;
+  private readonly connectTimeoutMs: number;
+  private readonly authRetryMs: number;
+  private readonly keepAliveMs: number;
+  /** Sessions ever created, for diagnostics and leak tests. */
+  sessionsCreated = 0;
+
+  constructor(
+    readonly options: OpcuaEndpointOptions,
+    private readonly tuning: OpcuaConnectionTuning = {},
+  ) {
+    super();
+    this.backoff = tuning.backoff ?? DEFAULT_BACKOFF;
+    this.connectTimeoutMs = tuning.connectTimeoutMs ?? 10_000;
+    this.authRetryMs = tuning.authRetryMs ?? 15_000;
+    this.keepAliveMs = tuning.keepAliveMs ?? 2_000;
+    this.stateEvent = { state: 'idle', attempt: 0, message: 'idle', unencrypted: isUnencrypted(options) };
+  }
+
+  get state(): ConnectionStateEvent {
+    return this.stateEvent;
+  }
+
+  get session(): ClientSession | undefined {
+    return this.currentSession;
+  }
+
+  get unencrypted(): boolean {
+    return isUnencrypted(this.options);
+  }
+
+  /** Starts connecting (once); reconnects forever until close(). */
+  start(): void {
+    if (this.started || this.closed) return;
+    this.started = true;
+    this.schedule(0);
+  }
+
+  /** Resolves with the live session, or rejects with the current problem after timeoutMs. */
+  ready(timeoutMs = 5000): Promise<ClientSession> {
+    if (this.currentSession) return Promise.resolve(this.currentSession);
+    if (this.closed) return Promise.reject(new Error('OPC UA endpoint is closed'));
+    return new Promise((resolve, reject) => {
+      const onSession = (s: ClientSession) => {
+        clearTimeout(timer);
+        resolve(s);
+      };
+      const timer = setTimeout(() => {
+        this.off('session', onSession);
+        const why = this.lastError ? `: ${this.lastError}` : '';
+        reject(new Error(`not connected to ${this.options.endpointUrl} (${this.stateEvent.message})${why}`));
+      }, timeoutMs);
+      this.once('session', onSession);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.generation++;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const client = this.client;
+    const hadSession = this.currentSession !== undefined;
+    this.client = undefined;
+    this.currentSession = undefined;
+    if (hadSession) this.emit('session_lost', 'closed');
+    await this.dispose(client);
+    // In-flight attempts see the bumped generation and dispose their own client.
+    await Promise.allSettled([...this.pending]);
+    if (this.certificateManager) await this.certificateManager.dispose().catch(() => undefined);
+    this.certificateManager = undefined;
+    this.setState({ state: 'closed', attempt: 0, message: 'closed' });
+  }
+
+  private log(level: 'info' | 'warn' | 'error', text: string): void {
+    this.tuning.log?.(level, this.redact(text));
+  }
+
+  private redact(text: string): string {
+    const auth = this.options.auth;
+    return redact(text, auth.type === 'username' ? [auth.password] : []);
+  }
+
+  private setState(partial: Omit<ConnectionStateEvent, 'unencrypted'>): void {
+    this.stateEvent = { ...partial, message: this.redact(partial.message), error: partial.error && this.redact(partial.error), unencrypted: this.unencrypted };
+    this.emit('state', this.stateEvent);
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.closed) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      const attempt = this.connectOnce();
+      this.pending.add(attempt);
+      attempt.finally(() => this.pending.delete(attempt)).catch(() => undefined);
+    }, delayMs);
+  }
+
+  private async certificates(): Promise<CertificateManager> {
+    if (!this.certificateManager) {
+      const Manager = loadCertificateManager();
+      const manager = new Manager({ rootFolder: this.options.pkiDir, automaticallyAcceptUnknownCertificate: this.options.acceptUnknownServerCertificate !== false });
+      await manager.initialize();
+      this.certificateManager = manager;
+    }
+    return this.certificateManager;
+  }
+
+  private identity(): UserIdentityInfo {
+    const auth = this.options.auth;
+    if (auth.type === 'username') return { type: UserTokenType.UserName, userName: auth.userName, password: auth.password };
+    if (auth.type === 'certificate') {
+      let certificateData: Buffer;
+      let privateKey: string;
+      try {
+        certificateData = pemToDer(readFileSync(auth.certificateFile, 'utf8'));
+        privateKey = readFileSync(auth.privateKeyFile, 'utf8');
+      } catch (err) {
+        throw new Error(`cannot read the X.509 user certificate or key: ${errorMessage(err)}`);
+      }
+      return { type: UserTokenType.Certificate, certificateData, privateKey };
+    }
+    return { type: UserTokenType.Anonymous };
+  }
+
+  private async connectOnce(): Promise<void> {
+    const gen = ++this.generation;
+    const url = this.options.endpointUrl;
+    this.setState(
+      this.attempt === 0
+        ? { state: 'connecting', attempt: 0, message: `connecting to ${url}` }
+        : { state: 'reconnecting', attempt: this.attempt, message: `reconnecting (attempt ${this.attempt})` },
+    );
+    let client: OPCUAClient | undefined;
+    try {
+      const certificateManager = await this.certificates();
+      client = OPCUAClient.create({
+        applicationName: this.options.applicationName ?? 'Millwright',
+        clientName: this.options.applicationName ?? 'Millwright',
+        clientCertificateManager: certificateManager as never,
+        securityMode: MessageSecurityMode[this.options.securityMode],
+        securityPolicy: SecurityPolicy[this.options.securityPolicy],
+        endpointMustExist: false,
+        // One try per attempt: the retry loop is ours.
+        connectionStrategy: { maxRetry: 0, initialDelay: 100, maxDelay: 200, randomisationFactor: 0 },
+        keepSessionAlive: true,
+        keepAliveInterval: this.keepAliveMs,
+        requestedSessionTimeout: 60_000,
+        transportTimeout: this.connectTimeoutMs,
+        defaultTransactionTimeout: this.connectTimeoutMs,
+      });
+      this.client = client;
+      const lost = (why: string) => () => this.onLost(gen, why);
+      client.on('connection_lost', lost('connection lost'));
+      client.on('start_reconnection', lost('connection lost'));
+      client.on('close', lost('connection closed'));
+      await withTimeout(client.connect(url), this.connectTimeoutMs, 'connect timed out');
+      if (gen !== this.generation) throw new Superseded();
+      const session = await withTimeout(client.createSession(this.identity()), this.connectTimeoutMs, 'create session timed out');
+      if (gen !== this.generation) throw new Superseded();
+      this.sessionsCreated++;
+      session.on('session_closed', () => this.onLost(gen, 'session closed by the server'));
+      session.on('keepalive_failure', () => this.onLost(gen, 'session keep-alive failed'));
+      this.currentSession = session;
+      const wasReconnect = this.attempt > 0;
+      this.attempt = 0;
+      this.lastError = undefined;
+      const security = this.options.securityMode === 'None' ? 'unencrypted' : `${this.options.securityMode}/${this.options.securityPolicy}`;
+      this.setState({ state: 'connected', attempt: 0, message: `connected (${security})` });
+      this.log('info', `${wasReconnect ? 'reconnected' : 'connected'} to ${url} (${security})`);
+      this.emit('session', session);
+    } catch (err) {
+      if (this.client === client) this.client = undefined;
+      void this.dispose(client);
+      if (err instanceof Superseded || gen !== this.generation || this.closed) return;
+      const raw = this.redact(errorMessage(err));
+      const explained = explainConnectError(raw, url);
+      const auth = AUTH_FAILURE.test(raw);
+      this.attempt++;
+      const delay = auth ? this.authRetryMs : backoffDelay(this.attempt, this.backoff);
+      if (explained !== this.lastError) this.log('warn', `${url}: ${explained}`);
+      this.lastError = explained;
+      this.setState({ state: 'error', attempt: this.attempt, message: explained, error: explained, retryInMs: delay });
+      this.schedule(delay);
+    }
+  }
+
+  private onLost(gen: number, why: string): void {
+    if (gen !== this.generation || this.closed) return;
+    this.generation++;
+    const client = this.client;
+    const hadSession = this.currentSession !== undefined;
+    this.client = undefined;
+    this.currentSession = undefined;
+    if (hadSession) this.emit('session_lost', why);
+    this.log('warn', `${this.options.endpointUrl}: ${why}, reconnecting`);
+    void this.dispose(client);
+    this.attempt = Math.max(1, this.attempt + 1);
+    this.setState({ state: 'reconnecting', attempt: this.attempt, message: `reconnecting (attempt ${this.attempt}): ${why}` });
+    this.schedule(backoffDelay(1, this.backoff));
+  }
+
+  /** Disconnects a client (closing its session and socket), bounded in time. */
+  private async dispose(client: OPCUAClient | undefined): Promise<void> {
+    if (!client) return;
+    const done = withTimeout(client.disconnect(), 3000, 'disconnect timed out').catch(() => undefined);
+    this.pending.add(done);
+    await done;
+    this.pending.delete(done);
+  }
+}
+
+class Superseded extends Error {}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, text: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(text)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
