@@ -1,46 +1,26 @@
 // Feature window: raw samples in, feature vectors out (lib/features does the math).
-import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { toEpochMs, validateSample } from '../../lib/contracts';
-import { FeatureWindow, type FeatureWindowSnapshot } from '../../lib/features/feature-window';
-import { errorText, onInput, positiveInt, status } from '../shared/glue';
+import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
+import type { FeatureVector } from '../../lib/contracts';
+import { FeatureWindow, type FeatureWindowSnapshot, type WindowCounters } from '../../lib/features/feature-window';
+import { errorText, guarded, onInput, status, type Done, type Send } from '../shared/glue';
 import { contextPersistence } from '../shared/persistence';
+import { settingsFrom, type FeatureWindowDef } from './config';
+import { parseMsg, type KeyBy } from './readings';
 
-interface FeatureWindowDef extends NodeDef {
-  size: string;
-  hop: string;
-  features: string;
-  store: string;
+/** Status updates are throttled: a busy stream would otherwise publish one per msg to every editor. */
+const STATUS_INTERVAL_MS = 250;
+
+function refused(c: WindowCounters): number {
+  return c.invalid + c.outOfOrder + c.late + c.sampleRate + c.tooManyKeys;
 }
 
-interface Reading {
-  key: string;
-  tag: string;
-  timestamp: number;
-  values: number[];
-}
-
-/** Accepts a number, an array block, or a Millwright sample; the key is msg.topic, else the tag. */
-function readingFrom(msg: NodeMessageInFlow): Reading {
-  const payload = msg.payload as unknown;
-  const topic = typeof msg.topic === 'string' && msg.topic ? msg.topic : undefined;
-  const msgTime = toEpochMs((msg as { timestamp?: unknown }).timestamp) ?? Date.now();
-  if (typeof payload === 'number') {
-    if (!Number.isFinite(payload)) throw new Error(`payload must be a finite number, got ${payload}`);
-    return { key: topic ?? 'default', tag: topic ?? 'value', timestamp: msgTime, values: [payload] };
-  }
-  if (Array.isArray(payload)) {
-    payload.forEach((v, i) => {
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`payload[${i}] must be a finite number, got ${JSON.stringify(v)}`);
-    });
-    return { key: topic ?? 'default', tag: topic ?? 'value', timestamp: msgTime, values: payload as number[] };
-  }
-  if (typeof payload === 'object' && payload !== null) {
-    const sample = validateSample(payload, 'payload');
-    if (typeof sample.value === 'number') return { key: topic ?? sample.tag, tag: sample.tag, timestamp: sample.timestamp, values: [sample.value] };
-    if (Array.isArray(sample.value)) return { key: topic ?? sample.tag, tag: sample.tag, timestamp: sample.timestamp, values: sample.value };
-    throw new Error(`payload.value of tag "${sample.tag}" must be numeric, got ${typeof sample.value}`);
-  }
-  throw new Error(`payload must be a number, an array of numbers or a sample {tag, value, timestamp, quality}; got ${payload === null ? 'null' : typeof payload}`);
+function summary(samplesIn: number, valuesOut: number, bad: number, c: WindowCounters): string {
+  const ratio = valuesOut > 0 ? `${(samplesIn / valuesOut).toFixed(1)}:1` : 'filling';
+  const parts = [`${samplesIn} in, ${valuesOut} out (${ratio})`];
+  if (bad) parts.push(`${bad} bad`);
+  if (c.late) parts.push(`${c.late} late`);
+  if (c.dropped) parts.push(`${c.dropped} dropped`);
+  return parts.join(', ');
 }
 
 export = function register(RED: NodeAPI): void {
@@ -48,11 +28,11 @@ export = function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, config);
     const node = this;
     let window: FeatureWindow;
+    let keyBy: KeyBy;
     try {
-      const size = positiveInt(config.size, 'Window size', 100);
-      const hop = positiveInt(config.hop, 'Hop', size);
-      const features = (config.features || 'mean,std,rms,min,max').split(',').map((f) => f.trim()).filter(Boolean);
-      window = new FeatureWindow({ size, hop, features });
+      const settings = settingsFrom(config);
+      window = new FeatureWindow(settings.options);
+      keyBy = settings.keyBy;
     } catch (err) {
       status.error(node, errorText(err));
       node.error(errorText(err));
@@ -63,36 +43,95 @@ export = function register(RED: NodeAPI): void {
     const persistence = contextPersistence<FeatureWindowSnapshot>(node, 'featureWindow', config.store);
     let samplesIn = 0;
     let valuesOut = 0;
-    let rejected = 0;
+    // Msg-level problems the window never saw (unparseable payloads, bad parts of a msg).
+    let rejectedMsgParts = 0;
+    let badQuality = 0;
+    let restored = false;
+    let closed = false;
+    let lastStatusAt = 0;
+    let statusTimer: NodeJS.Timeout | undefined;
+
+    const showStatus = () => {
+      statusTimer = undefined;
+      lastStatusAt = Date.now();
+      const c = window.counters;
+      const bad = refused(c) + rejectedMsgParts;
+      const text = summary(samplesIn, valuesOut, bad, c) + (badQuality ? `, ${badQuality} bad quality` : '');
+      if (bad || c.dropped) status.warn(node, text);
+      else status.ok(node, text);
+    };
+    const statusSoon = () => {
+      if (statusTimer || closed) return;
+      const wait = lastStatusAt + STATUS_INTERVAL_MS - Date.now();
+      if (wait <= 0) showStatus();
+      else statusTimer = setTimeout(guarded(node, showStatus), wait);
+    };
+
     const ready = persistence
       .load()
       .then((snapshot) => {
-        if (snapshot) window.restore(snapshot);
-        status.ok(node, snapshot ? `restored ${window.pendingSamples()} samples` : 'waiting for samples');
+        const used = snapshot ? window.restore(snapshot) : false;
+        if (snapshot && !used) status.warn(node, 'saved windows discarded: window mode changed');
+        else status.ok(node, used ? `restored ${window.pendingSamples()} samples` : 'waiting for samples');
       })
-      .catch((err) => status.warn(node, `could not restore state: ${errorText(err)}`));
+      .catch((err) => status.warn(node, `could not restore state: ${errorText(err)}`))
+      .finally(() => {
+        restored = true;
+      });
 
-    onInput(node, async (msg, send, done) => {
-      await ready;
-      let reading: Reading;
-      try {
-        reading = readingFrom(msg);
-      } catch (err) {
-        rejected++;
-        throw err;
-      }
-      samplesIn += reading.values.length;
-      const vectors = window.push(reading.key, reading.tag, reading.timestamp, reading.values);
+    const emit = (msg: NodeMessageInFlow, send: Send, vectors: FeatureVector[]) => {
       for (const vector of vectors) {
         valuesOut += Object.keys(vector.features).length;
         send({ ...msg, topic: vector.key, payload: vector });
       }
-      const ratio = valuesOut > 0 ? `${(samplesIn / valuesOut).toFixed(1)}:1` : 'filling';
-      status.ok(node, `${samplesIn} in, ${valuesOut} out (${ratio})${rejected ? `, ${rejected} rejected` : ''}`);
+    };
+
+    const handle = (msg: NodeMessageInFlow, send: Send, done: Done) => {
+      const control = msg as { flush?: unknown; reset?: unknown; shaftHz?: unknown; rpm?: unknown };
+      if (control.reset === true) {
+        window.reset();
+        status.ok(node, 'reset: windows cleared');
+        return done();
+      }
+      if (control.flush === true) {
+        emit(msg, send, window.flush());
+        statusSoon();
+        return done();
+      }
+      let parsed;
+      try {
+        parsed = parseMsg(msg, keyBy, window.align, Date.now());
+      } catch (err) {
+        samplesIn++;
+        rejectedMsgParts++;
+        throw err;
+      }
+      samplesIn += parsed.samples;
+      badQuality += parsed.badQuality;
+      rejectedMsgParts += parsed.problems.length;
+      const problems = [...parsed.problems];
+      const shaftHz = typeof control.shaftHz === 'number' ? control.shaftHz : typeof control.rpm === 'number' ? control.rpm / 60 : undefined;
+      for (const [key, entries] of parsed.groups) {
+        const result = window.ingest(key, entries, { shaftHz });
+        emit(msg, send, result.vectors);
+        for (const e of result.errors) problems.push(e.message);
+      }
+      if (problems.length) {
+        const more = problems.length > 2 ? ` (+${problems.length - 2} more)` : '';
+        throw new Error(problems.slice(0, 2).join('; ') + more);
+      }
+      statusSoon();
       done();
+    };
+
+    onInput(node, (msg, send, done) => {
+      if (!restored) return ready.then(() => handle(msg, send, done));
+      handle(msg, send, done);
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
+      closed = true;
+      if (statusTimer) clearTimeout(statusTimer);
       persistence
         .save(window.snapshot())
         .catch((err) => node.warn(`could not save window state: ${errorText(err)}`))
