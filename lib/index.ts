@@ -2,6 +2,10 @@
 export * from './contracts';
 export * from './features/time-domain';
 export * from './features/feature-window';
+export * from './features/sliding-stats';
+export * from './features/spectral';
+export * from './features/bearing';
+export * from './features/feature-set';
 // Modbus: names carry the protocol so they never clash with other protocol exports.
 export { parseTag as parseModbusTag, parseTagTable as parseModbusTagTable, parseAddressBase as parseModbusAddressBase, modiconReference, TagError as ModbusTagError, MODBUS_AREAS, MODBUS_TYPES } from './protocols/modbus-tags';
 export type { ModbusArea, ModbusType, ModbusTag, ModbusTagInput, AddressBase as ModbusAddressBase } from './protocols/modbus-tags';
