@@ -20,9 +20,10 @@ export interface MqttLinkOptions {
   username?: string;
   password?: string;
   /** TLS: CA, client certificate and key as PEM text, and whether to verify the broker. */
-  ca?: string;
-  cert?: string;
-  key?: string;
+  ca?: string | Buffer;
+  cert?: string | Buffer;
+  key?: string | Buffer;
+  passphrase?: string;
   rejectUnauthorized?: boolean;
   buffer: StoreAndForward;
   /** Topics to subscribe to after each connect (e.g. Sparkplug NCMD). */
@@ -116,7 +117,8 @@ export class MqttLink {
   private connect(): void {
     if (this.stopped) return;
     const will = this.options.will?.();
-    const clientOptions: IClientOptions = {
+    const clientOptions: IClientOptions & { passphrase?: string } = {
+      passphrase: this.options.passphrase || undefined,
       clientId: this.options.clientId,
       clean: true,
       reconnectPeriod: 0,

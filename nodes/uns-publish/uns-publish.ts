@@ -1,0 +1,132 @@
+// UNS publish: Millwright contracts in, published to an MQTT broker's Unified Namespace as JSON and/or
+// Sparkplug B, with report by exception and an on-disk store-and-forward buffer (lib/edge does the work).
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Node, NodeAPI, NodeDef } from 'node-red';
+import type { LinkState } from '../../lib/edge/mqtt-link';
+import { UnsPublisher, type UnsFormat } from '../../lib/edge/uns-publisher';
+import { errorText, onInput, status } from '../shared/glue';
+
+interface UnsPublishDef extends NodeDef {
+  broker: string;
+  clientId: string;
+  tls: string;
+  usetls: boolean;
+  enterprise: string;
+  site: string;
+  area: string;
+  line: string;
+  format: string;
+  groupId: string;
+  edgeNodeId: string;
+  deadband: string;
+  deadbandPercent: string;
+  heartbeat: string;
+  bufferSize: string;
+}
+
+interface Credentials {
+  username?: string;
+  password?: string;
+}
+
+interface TlsNode extends Node {
+  addTLSOptions(opts: Record<string, unknown>): Record<string, unknown>;
+}
+
+function nonNegative(value: unknown, field: string, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${field} must be a number >= 0, got "${String(value)}"`);
+  return n;
+}
+
+export = function register(RED: NodeAPI): void {
+  function UnsPublishNode(this: Node<Credentials>, config: UnsPublishDef) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    let publisher: UnsPublisher;
+    let state: LinkState = 'connecting';
+    let stateDetail = '';
+    try {
+      const format = (config.format || 'json') as UnsFormat;
+      if (!['json', 'sparkplug', 'both'].includes(format)) throw new Error(`format must be json, sparkplug or both, got "${format}"`);
+      const tlsOptions: Record<string, unknown> = {};
+      if (config.usetls && config.tls) {
+        const tls = RED.nodes.getNode(config.tls) as TlsNode | null;
+        if (!tls) throw new Error('the TLS configuration node is missing');
+        tls.addTLSOptions(tlsOptions);
+      }
+      const bufferDir = join(RED.settings.userDir || '.', 'millwright', 'buffers');
+      mkdirSync(bufferDir, { recursive: true });
+      const size = nonNegative(config.bufferSize, 'Buffer size', 10000);
+      if (size < 1) throw new Error('Buffer size must be at least 1 message');
+      publisher = new UnsPublisher({
+        path: { enterprise: config.enterprise || 'enterprise', site: config.site || 'site', area: config.area || 'area', line: config.line || 'line' },
+        format,
+        groupId: config.groupId || 'millwright',
+        edgeNodeId: config.edgeNodeId || 'gateway',
+        deadband: {
+          absolute: nonNegative(config.deadband, 'Deadband', 0),
+          percent: nonNegative(config.deadbandPercent, 'Deadband %', 0),
+          heartbeatMs: nonNegative(config.heartbeat, 'Heartbeat', 0) * 1000,
+        },
+        link: {
+          url: config.broker || 'mqtt://127.0.0.1:1883',
+          clientId: config.clientId || `millwright-${node.id}`,
+          username: node.credentials?.username,
+          password: node.credentials?.password,
+          ...(tlsOptions as { ca?: Buffer; cert?: Buffer; key?: Buffer; passphrase?: string; rejectUnauthorized?: boolean }),
+          onState: (s, detail) => {
+            state = s;
+            stateDetail = detail;
+            showStatus();
+          },
+        },
+        bufferFile: join(bufferDir, `${node.id}.jsonl`),
+        maxMessages: Math.floor(size),
+        maxBytes: Math.max(1024, Math.floor(size) * 2048),
+      });
+    } catch (err) {
+      status.error(node, errorText(err));
+      node.error(errorText(err));
+      node.on('input', (_msg: unknown, _send: unknown, done: (err?: Error) => void) => done(new Error(`not configured: ${errorText(err)}`)));
+      return;
+    }
+
+    function showStatus(): void {
+      const s = publisher.stats();
+      const ratio = s.bytesOut > 0 ? `, ${s.reduction.toFixed(1)}:1` : '';
+      const lost = s.dropped ? `, ${s.dropped} dropped` : '';
+      const plain = (config.broker || '').startsWith('mqtt://') || (config.broker || '').startsWith('ws://');
+      if (state === 'connected') {
+        const text = `connected, ${s.sent} sent${ratio}${lost}${plain ? ' (unencrypted)' : ''}`;
+        if (plain || s.dropped) status.warn(node, text);
+        else status.ok(node, text);
+      } else if (state === 'stopped') status.clear(node);
+      else status.error(node, `${state === 'connecting' ? 'connecting' : 'broker unreachable'}: ${s.buffered} buffered${lost} (${stateDetail})`);
+    }
+
+    onInput(node, (msg, send, done) => {
+      const machine = typeof msg.topic === 'string' && msg.topic && !msg.topic.includes('/') ? msg.topic : undefined;
+      const result = publisher.publish(msg.payload, machine);
+      showStatus();
+      send({ ...msg, payload: { ...result, ...publisher.stats() } });
+      done();
+    });
+
+    publisher.start();
+    showStatus();
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      publisher
+        .stop()
+        .catch((err) => node.warn(`closing the MQTT connection: ${errorText(err)}`))
+        .finally(() => done());
+    });
+  }
+
+  RED.nodes.registerType('millwright-uns-publish', UnsPublishNode as unknown as (this: Node, config: UnsPublishDef) => void, {
+    credentials: { username: { type: 'text' }, password: { type: 'password' } },
+  });
+};
