@@ -323,6 +323,7 @@ export class FeatureWindow {
     let rate: number | undefined;
     try {
       rate = this.check(entry, existing);
+      // Compared with the previous reading's start: blocks stamped on arrival may overlap a little.
       if (existing && entry.timestamp < existing.lastTs) {
         throw new WindowInputError('out-of-order', entry.tag, entry.values.length, `${entry.tag}: timestamp ${new Date(entry.timestamp).toISOString()} is before the previous one (${new Date(existing.lastTs).toISOString()})`);
       }
@@ -341,17 +342,21 @@ export class FeatureWindow {
     const hop = this.hop;
     const early = this.emitMode === 'hop';
     let since = state.sinceEmit;
-    for (let i = 0; i < n; i++) {
-      stats.push(values[i], entry.timestamp + i * dt);
-      if (stats.n > size) stats.shift();
-      if (++since >= hop && (early || stats.n === size)) {
+    let i = 0;
+    while (i < n) {
+      // Push in runs up to the next sample that can close a window.
+      const run = Math.min(n - i, Math.max(1, hop - since, early ? 0 : size - stats.n));
+      stats.pushMany(values, i, run, entry.timestamp + i * dt, dt, size);
+      i += run;
+      since += run;
+      if (since >= hop && (early || stats.n === size)) {
         since = 0;
-        const v = this.vector(key, state, stats.oldestPosition(), stats.newestPosition());
+        const v = this.vector(key, state, stats.oldestPosition(), Math.max(stats.oldestPosition(), stats.newestPosition()));
         if (v) result.vectors.push(v);
       }
     }
     state.sinceEmit = since;
-    s.lastTs = entry.timestamp + (n - 1) * dt;
+    s.lastTs = entry.timestamp;
     this.counters.accepted += n;
     result.accepted += n;
   }
