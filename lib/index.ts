@@ -16,3 +16,7 @@ export { ModbusConnection, ModbusRequestError } from './protocols/modbus-client'
 export type { ModbusConnectionOptions, StateChange as ModbusStateChange, ConnectionStats as ModbusConnectionStats } from './protocols/modbus-client';
 export { ModbusPoller } from './protocols/modbus-poller';
 export { applyWriteLimits, parseWriteLimits, WriteRejected } from './protocols/modbus-write-policy';
+// Plant simulator: the class by name, everything else under one namespace so its names never clash.
+export { PlantSimulator } from './simulator';
+export type { SimulatorOptions, SimulatorStatus } from './simulator';
+export * as simulator from './simulator';
