@@ -129,7 +129,24 @@ export interface AlarmEvent {
   transition: string;
   by?: string;
   comment?: string;
+  /** Why it changed (the rule, limit or operator reason), for the audit log. */
+  reason?: string;
+  previousState?: AlarmState;
+  /** The severity's band: low (1-400), medium (401-600), high (601-800), critical (801-1000). */
+  priority?: AlarmPriority;
+  area?: string;
+  machine?: string;
+  /** The value, score or time to warning that drove the change. */
+  value?: number;
+  /** When a shelve ends, ms epoch. */
+  shelvedUntil?: number;
+  chattering?: boolean;
+  /** Increases by one per event of one alarm engine, so a consumer can see a gap. */
+  seq?: number;
 }
+
+export type AlarmPriority = 'low' | 'medium' | 'high' | 'critical';
+export const ALARM_PRIORITIES: readonly AlarmPriority[] = ['low', 'medium', 'high', 'critical'];
 
 export class ContractError extends Error {
   constructor(readonly contract: string, readonly path: string, detail: string) {
@@ -400,5 +417,17 @@ export function validateAlarmEvent(value: unknown, where = ''): AlarmEvent {
   };
   if (typeof o.by === 'string') event.by = o.by;
   if (typeof o.comment === 'string') event.comment = o.comment;
+  if (typeof o.reason === 'string') event.reason = o.reason;
+  if (o.previousState !== undefined) event.previousState = c.oneOf(o, 'previousState', ALARM_STATES);
+  if (o.priority !== undefined) event.priority = c.oneOf(o, 'priority', ALARM_PRIORITIES);
+  if (typeof o.area === 'string') event.area = o.area;
+  if (typeof o.machine === 'string') event.machine = o.machine;
+  const drivenBy = c.finite(o, 'value', true);
+  if (drivenBy !== undefined) event.value = drivenBy;
+  const shelvedUntil = c.finite(o, 'shelvedUntil', true);
+  if (shelvedUntil !== undefined) event.shelvedUntil = shelvedUntil;
+  if (typeof o.chattering === 'boolean') event.chattering = o.chattering;
+  const seq = c.finite(o, 'seq', true);
+  if (seq !== undefined) event.seq = seq;
   return event;
 }

@@ -20,3 +20,6 @@ export { applyWriteLimits, parseWriteLimits, WriteRejected } from './protocols/m
 export { PlantSimulator } from './simulator';
 export type { SimulatorOptions, SimulatorStatus } from './simulator';
 export * as simulator from './simulator';
+// Alarms: the engine at top level, everything else under `alarms` so generic names never clash.
+export { AlarmEngine, AlarmCommandError } from './alarms/engine';
+export * as alarms from './alarms';
