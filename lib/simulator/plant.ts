@@ -70,6 +70,8 @@ export class Plant {
     const setup = rng.fork('setup');
     this.spindle.wear.setLifeUsed(options.lifeUsed ?? setup.uniform(0.1, 0.4));
     this.pump.wear.setLifeUsed(options.lifeUsed ?? setup.uniform(0.1, 0.4));
+    // A zero-length step computes every reading (meter power, pump operating point) before time moves.
+    this.substep(0);
     this.spindle.sample(0);
     this.latch();
   }

@@ -43,7 +43,8 @@ export = function register(RED: NodeAPI): void {
     let sim: PlantSimulator;
     let intervalMs: number;
     try {
-      intervalMs = positive(config.interval, 'Output interval', 1) * 1000;
+      intervalMs = positive(config.interval, 'Snapshot interval', 1) * 1000;
+      if (intervalMs > 0 && intervalMs < 50) throw new Error(`Snapshot interval must be 0 (only on request) or at least 0.05 s, got "${config.interval}"`);
       const seedText = (config.seed ?? '').toString().trim();
       const userDir = (RED.settings as { userDir?: string }).userDir;
       sim = new PlantSimulator({
