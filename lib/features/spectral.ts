@@ -43,7 +43,10 @@ export interface SpectralOptions {
 }
 
 export interface PowerSpectrum {
-  /** Power per bin, k = 0 .. size/2, in (signal unit)^2; bins sum to the mean square. */
+  /**
+   * Power per bin from 0 Hz, in (signal unit)^2; the bins of a block's spectrum (k = 0 .. size/2) sum
+   * to its mean square. An envelope spectrum stops where aliasing of the decimated envelope begins.
+   */
   power: Float64Array;
   binHz: number;
   size: number;
@@ -111,7 +114,10 @@ function envelopeOf(t: Transformed, band: Band | undefined): PowerSpectrum {
   const kHi = Math.min(half - 1, band ? Math.floor(band[1] / binHz) : half - 1);
   if (kHi < kLo) throw new Error(`envelope band ${band?.[0]}-${band?.[1]} Hz holds no frequency bin (bin width ${binHz.toFixed(3)} Hz)`);
   const bins = kHi - kLo + 1;
-  const l = Math.min(m, Math.max(16, nextPowerOfTwo(2 * bins)));
+  // The shifted band needs l >= bins samples; the envelope's own spectrum then folds its components
+  // above l/2 down to l - bins and beyond, so only bins below l - bins are kept (alias-free).
+  const l = Math.min(m, Math.max(16, nextPowerOfTwo(Math.ceil(1.25 * bins))));
+  const valid = Math.min(l / 2, l - bins);
   const spectrum = fftPlan(m).spectrum;
   const plan = fftPlan(l);
   const c = plan.complex;
@@ -149,10 +155,10 @@ function envelopeOf(t: Transformed, band: Band | undefined): PowerSpectrum {
   }
   plan.fft.realTransform(plan.spectrum, real);
   const lh = l / 2;
-  const power = new Float64Array(lh + 1);
+  const power = new Float64Array(valid + 1);
   const scale = sumW2 > 0 ? 1 / (l * sumW2) : 0;
   const s = plan.spectrum;
-  for (let k = 0; k <= lh; k++) {
+  for (let k = 0; k <= valid; k++) {
     const re = s[2 * k];
     const im = s[2 * k + 1];
     power[k] = (re * re + im * im) * scale * (k === 0 || k === lh ? 1 : 2);

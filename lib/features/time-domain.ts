@@ -82,7 +82,7 @@ export function momentFeatures(
       case 'last': v = m.last; break;
       default: throw new Error(`unknown time-domain feature "${name as string}"`);
     }
-    out[prefix + name] = v;
+    out[prefix ? prefix + name : name] = v;
   }
   return out;
 }

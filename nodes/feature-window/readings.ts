@@ -33,7 +33,7 @@ function asNumber(v: unknown): number | undefined {
 }
 
 /** A numeric block: every element a finite number (booleans count as 0/1). Throws naming the path. */
-function block(values: unknown[], path: string): number[] {
+function block(values: ArrayLike<unknown>, path: string): number[] {
   const out = new Array<number>(values.length);
   for (let i = 0; i < values.length; i++) {
     const n = asNumber(values[i]);
@@ -77,13 +77,15 @@ export function parseMsg(msg: NodeMessageInFlow, keyBy: KeyBy, align: boolean, n
     return msgTime;
   };
 
-  // A scalar or a block for the msg's own topic.
-  const single = typeof payload === 'number' || typeof payload === 'boolean' || Array.isArray(payload) && !payload.some((p) => typeof p === 'object' && p !== null);
+  // A scalar or a block for the msg's own topic (a typed array such as Float64Array is a block too).
+  const typed = ArrayBuffer.isView(payload) && !(payload instanceof DataView);
+  const single = typeof payload === 'number' || typeof payload === 'boolean' || typed || (Array.isArray(payload) && !payload.some((p) => typeof p === 'object' && p !== null));
   if (single) {
     const tag = topic ?? 'value';
-    if (Array.isArray(payload)) {
-      parsed.samples += payload.length;
-      add(keyOf(tag, false), { tag, timestamp: needTime(), values: block(payload, 'payload'), sampleRate: rateFrom(msgRate, 'msg.sampleRate') });
+    if (typed || Array.isArray(payload)) {
+      const values = payload as ArrayLike<unknown>;
+      parsed.samples += values.length;
+      add(keyOf(tag, false), { tag, timestamp: needTime(), values: block(values, 'payload'), sampleRate: rateFrom(msgRate, 'msg.sampleRate') });
     } else {
       parsed.samples += 1;
       const n = asNumber(payload);

@@ -63,6 +63,9 @@ describe('feature window node', () => {
     assert.equal(msg.payload.key, 'vib');
     assert.equal(msg.payload.windowStart, 1000);
     assert.deepEqual(msg.payload.features, { mean: 2, max: 5 });
+    const second = nextMessage(out);
+    fw.receive({ topic: 'typed', payload: Float64Array.from([2, 4, 6, 8]), sampleRate: 100 });
+    assert.deepEqual((await second).payload.features, { mean: 5, max: 8 });
   });
 
   it('keys a protocol node poll (an array of samples) by tag, one window each', async () => {
