@@ -115,9 +115,17 @@ export = function register(RED: NodeAPI): void {
         sim.setSpeed(n);
         acted = true;
       }
+      if (body.advance !== undefined) {
+        const seconds = body.advance;
+        if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0 || seconds > 365 * 86400) {
+          throw new Error(`payload.advance must be simulated seconds from 0 to ${365 * 86400}, got ${JSON.stringify(seconds)}`);
+        }
+        sim.step(seconds);
+        acted = true;
+      }
       const wantSnapshot = payload === 'snapshot' || msg.topic === 'snapshot';
       if (!acted && !wantSnapshot) {
-        throw new Error('payload must be {fault, machine} (e.g. {"fault":"bearing","machine":"Spindle"}), {speed: number} or "snapshot"');
+        throw new Error('payload must be {fault, machine} (e.g. {"fault":"bearing","machine":"Spindle"}), {speed: number}, {advance: seconds} or "snapshot"');
       }
       showStatus();
       if (wantSnapshot) send({ ...msg, topic: 'plant', payload: sim.samples({ waveform: config.waveform !== false }) });

@@ -95,6 +95,9 @@ describe('plant simulator node', () => {
     assert.equal(lastStatus(sim).fill, 'yellow');
     sim.receive({ payload: { speed: 120 } });
     await statusMatching(sim, /x120/);
+    sim.receive({ payload: { advance: 7200 } });
+    const advanced = await statusMatching(sim, /\| \d+\.\d h x120/);
+    assert.ok(Number(/\| (\d+\.\d) h/.exec(advanced.text ?? '')?.[1]) >= 2, advanced.text);
     sim.receive({ payload: { fault: 'clear', machine: 'Spindle' } });
     await statusMatching(sim, /^(?!.*fault)/);
     assert.equal(lastStatus(sim).fill, 'green');
