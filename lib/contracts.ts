@@ -76,6 +76,17 @@ export interface ScheduledLoad {
   start: number;
   end: number;
   powerKw: number;
+  /** Higher is more important (shed last). */
+  priority?: number;
+  /** kW per interval of this run, when the load's power varies. */
+  profileKw?: number[];
+}
+
+/** One row of a Gantt chart: a load and the runs the plan gives it. */
+export interface GanttRow {
+  id: string;
+  label: string;
+  segments: Array<{ start: number; end: number; powerKw: number }>;
 }
 
 export type ScheduleStatus = 'optimal' | 'feasible' | 'time-limit' | 'greedy' | 'infeasible';
@@ -93,6 +104,17 @@ export interface Schedule {
   gap: number;
   status: ScheduleStatus;
   saving: { money: number; peakKw: number };
+  /** Why the plan is infeasible, or which optional loads were left out and why. */
+  problems?: string[];
+  /** What the status means in words (e.g. "time limit: best plan found, gap 2.1 %"). */
+  message?: string;
+  /** Cost and peak of running every load at its earliest start, the reference for saving. */
+  naive?: { cost: number; peakKw: number };
+  solveSeconds?: number;
+  /** Rows for a Gantt chart, one per load. */
+  gantt?: GanttRow[];
+  /** The timed commands that carry out this plan. */
+  commands?: Command[];
 }
 
 export type CommandAction = 'start' | 'stop' | 'shed' | 'release';
@@ -105,6 +127,9 @@ export interface Command {
   /** When it takes effect, ms epoch. */
   at: number;
   reason: string;
+  /** kW the load draws when running. */
+  powerKw?: number;
+  priority?: number;
 }
 
 export type AlarmState = 'normal' | 'unack-active' | 'ack-active' | 'unack-rtn';

@@ -1,0 +1,306 @@
+// Two quick plans: the naive one (every load at its earliest start, the reference for savings) and
+// a greedy one (loads placed one by one where they add least cost, then improved by moving single
+// loads) that warm-starts the MILP and is the fallback when the solver has nothing better.
+import type { Diagnosis } from './diagnose';
+import { type Placement, evaluate, finishSlot, firstSlot } from './evaluate';
+import { type Load, type Problem, slotCost } from './problem';
+
+export interface GreedyResult {
+  placements: Placement[];
+  /** Required loads the greedy could not place under the contracted limit. */
+  unplaced: string[];
+}
+
+const fixedPlacement = (l: Load): Placement | undefined => {
+  if (l.fixedStart !== undefined) return { skipped: false, start: l.fixedStart };
+  return undefined;
+};
+
+function blockSlots(start: number, length: number): number[] {
+  return Array.from({ length }, (_, k) => start + k);
+}
+
+/** Every load at its earliest start (after its predecessors), ignoring tariffs and limits. */
+export function naivePlan(problem: Problem, diagnosis: Diagnosis): Placement[] {
+  const placements: Placement[] = problem.loads.map(() => ({ skipped: true }));
+  const byId = new Map(problem.loads.map((l, i) => [l.id, i]));
+  for (const i of diagnosis.order) {
+    const l = problem.loads[i];
+    const fixed = fixedPlacement(l);
+    if (fixed) {
+      placements[i] = fixed;
+      continue;
+    }
+    if (diagnosis.excluded.has(l.id)) continue;
+    let ready = l.splittable && l.runningFor ? 0 : l.earliest;
+    for (const a of l.after) {
+      const j = byId.get(a);
+      if (j !== undefined && !placements[j].skipped) ready = Math.max(ready, finishSlot(problem.loads[j], placements[j]));
+    }
+    if (l.splittable) {
+      const need = l.duration - l.done;
+      const start = Math.max(0, Math.min(ready, l.deadline - need));
+      placements[i] = { skipped: false, slots: blockSlots(start, need) };
+    } else {
+      placements[i] = { skipped: false, start: Math.max(0, Math.min(ready, l.deadline - l.duration)) };
+    }
+  }
+  return placements;
+}
+
+class Placer {
+  readonly profile: number[];
+  private readonly byId: Map<string, number>;
+  private readonly successors: number[][];
+
+  constructor(readonly problem: Problem, readonly placements: Placement[]) {
+    this.profile = problem.baseLoadKw.slice();
+    this.byId = new Map(problem.loads.map((l, i) => [l.id, i]));
+    this.successors = problem.loads.map(() => []);
+    problem.loads.forEach((l, i) => {
+      for (const a of l.after) {
+        const j = this.byId.get(a);
+        if (j !== undefined) this.successors[j].push(i);
+      }
+    });
+    placements.forEach((p, i) => this.apply(i, p, +1));
+  }
+
+  power(i: number, p: Placement): Array<[number, number]> {
+    const l = this.problem.loads[i];
+    const out: Array<[number, number]> = [];
+    if (p.skipped) return out;
+    if (l.splittable) for (const s of p.slots ?? []) out.push([s, l.profile[0]]);
+    else for (let k = 0; k < l.duration; k++) out.push([(p.start ?? 0) + k, l.profile[k]]);
+    return out.filter(([s]) => s >= 0 && s < this.problem.horizon);
+  }
+
+  apply(i: number, p: Placement, sign: 1 | -1): void {
+    for (const [s, kw] of this.power(i, p)) this.profile[s] += sign * kw;
+    if (sign > 0) this.placements[i] = p;
+  }
+
+  flatness(): number {
+    let sum = 0;
+    for (const kw of this.profile) sum += kw * kw;
+    return sum;
+  }
+
+  peakLevel(): number {
+    let m = this.problem.peakSoFarKw;
+    for (const kw of this.profile) if (kw > m) m = kw;
+    return m;
+  }
+
+  /** Window a load may use given where its predecessors and successors are now. */
+  window(i: number, latestFinish: number[]): [number, number] {
+    const l = this.problem.loads[i];
+    let lo = l.earliest;
+    for (const a of l.after) {
+      const j = this.byId.get(a);
+      if (j !== undefined && !this.placements[j].skipped) lo = Math.max(lo, finishSlot(this.problem.loads[j], this.placements[j]));
+    }
+    let hi = Math.min(l.deadline, latestFinish[i]);
+    for (const j of this.successors[i]) {
+      if (!this.placements[j].skipped && this.placements[j] !== UNSET) hi = Math.min(hi, firstSlot(this.problem.loads[j], this.placements[j]));
+    }
+    return [lo, hi];
+  }
+
+  /** Cheapest contiguous run for load i inside [lo, hi), or undefined when none fits the limit. */
+  best(i: number, lo: number, hi: number, cap = Infinity): { placement: Placement; cost: number; flat: number } | undefined {
+    const l = this.problem.loads[i];
+    const single = this.bestRun(i, lo, hi, cap);
+    if (!l.splittable || l.runningFor) return single;
+    // Splittable: also try k equal runs (each >= min on, min off apart, k <= starts per day), placed left to right.
+    const need = l.duration - l.done;
+    const maxRuns = Math.min(Number.isFinite(l.maxStartsPerDay) ? l.maxStartsPerDay : 4, Math.floor(need / Math.max(1, l.minOn)), 4);
+    let best = single;
+    const level = this.peakLevel();
+    const flat0 = this.flatness();
+    const energy0 = this.energy();
+    for (let k = 2; k <= maxRuns; k++) {
+      const lengths = Array.from({ length: k }, (_, c) => Math.floor(need / k) + (c < need % k ? 1 : 0));
+      const placed: Placement[] = [];
+      let from = lo;
+      let ok = true;
+      for (let c = 0; c < k && ok; c++) {
+        const rest = lengths.slice(c + 1).reduce((a, b) => a + b, 0) + (k - c - 1) * Math.max(1, l.minOff);
+        const run = this.bestRun(i, from, hi - rest, cap, lengths[c]);
+        if (!run) ok = false;
+        else {
+          placed.push(run.placement);
+          this.apply(i, run.placement, +1);
+          const slots = run.placement.slots as number[];
+          from = slots[slots.length - 1] + 1 + Math.max(1, l.minOff);
+        }
+      }
+      const cost = this.energy() - energy0 + this.problem.demandCharge * (this.peakLevel() - level);
+      const flat = this.flatness() - flat0;
+      for (const pl of placed) this.apply(i, pl, -1);
+      if (!ok) continue;
+      const slots = placed.flatMap((pl) => pl.slots as number[]);
+      if (!best || cost < best.cost - 1e-9 || (cost < best.cost + 1e-9 && flat < best.flat - 1e-9)) best = { placement: { skipped: false, slots }, cost, flat };
+    }
+    return best;
+  }
+
+  energy(): number {
+    let sum = 0;
+    for (let s = 0; s < this.profile.length; s++) sum += slotCost(this.problem, s) * this.profile[s];
+    return sum;
+  }
+
+  /** Cheapest contiguous run (of `length` slots, default the whole remaining work). */
+  bestRun(i: number, lo: number, hi: number, cap = Infinity, length?: number): { placement: Placement; cost: number; flat: number } | undefined {
+    const { problem } = this;
+    const l = problem.loads[i];
+    const need = length ?? (l.splittable ? l.duration - l.done : l.duration);
+    const shape = l.splittable ? new Array(need).fill(l.profile[0]) : l.profile;
+    const limit = Math.min(problem.contractLimitKw ?? Infinity, cap);
+    const level = this.peakLevel();
+    let best: { placement: Placement; cost: number; flat: number } | undefined;
+    const first = l.splittable && l.runningFor ? 0 : lo;
+    const last = l.splittable && l.runningFor ? 0 : hi - need;
+    for (let s = first; s <= last; s++) {
+      let energy = 0;
+      let peak = level;
+      let flat = 0;
+      let ok = true;
+      for (let k = 0; k < need; k++) {
+        const kw = this.profile[s + k] + shape[k];
+        if (kw > limit + 1e-9) {
+          ok = false;
+          break;
+        }
+        energy += slotCost(problem, s + k) * shape[k];
+        // Flatness (sum of squares added) breaks ties on the peak plateau towards level profiles.
+        flat += kw * kw - this.profile[s + k] * this.profile[s + k];
+        if (kw > peak) peak = kw;
+      }
+      if (!ok) continue;
+      const cost = energy + problem.demandCharge * (peak - level);
+      if (!best || cost < best.cost - 1e-9 || (cost < best.cost + 1e-9 && flat < best.flat - 1e-9)) {
+        best = { placement: l.splittable ? { skipped: false, slots: blockSlots(s, need) } : { skipped: false, start: s }, cost, flat };
+      }
+    }
+    return best;
+  }
+}
+
+const UNSET: Placement = { skipped: true };
+
+export function latestFinishes(problem: Problem, diagnosis: Diagnosis): number[] {
+  const lf = problem.loads.map((l) => l.deadline);
+  const byId = new Map(problem.loads.map((l, i) => [l.id, i]));
+  for (const i of [...diagnosis.order].reverse()) {
+    const l = problem.loads[i];
+    const need = l.splittable ? l.duration - l.done : l.duration;
+    for (const a of l.after) {
+      const j = byId.get(a);
+      if (j !== undefined && !l.optional) lf[j] = Math.min(lf[j], lf[i] - need);
+    }
+  }
+  return lf;
+}
+
+/**
+ * Greedy placement under a peak cap found by bisection (the lowest cap the greedy can still meet),
+ * compared with the uncapped greedy; the cheaper one is then improved by single-load moves.
+ */
+export function greedyPlan(problem: Problem, diagnosis: Diagnosis, rounds = 8): GreedyResult {
+  const lf = latestFinishes(problem, diagnosis);
+  let best = placeAll(problem, diagnosis, lf, Infinity);
+  const totalOf = (r: GreedyResult) => (r.unplaced.length ? Infinity : evaluate(problem, r.placements).total);
+  let bestTotal = totalOf(best);
+  if (problem.demandCharge > 0 && best.unplaced.length === 0) {
+    let hi = evaluate(problem, best.placements).peakKw;
+    let lo = Math.max(problem.peakSoFarKw, ...problem.baseLoadKw);
+    for (let k = 0; k < 14 && hi - lo > 0.01 * Math.max(1, hi); k++) {
+      const cap = (lo + hi) / 2;
+      const tried = placeAll(problem, diagnosis, lf, cap);
+      if (tried.unplaced.length) lo = cap;
+      else {
+        hi = cap;
+        const total = totalOf(tried);
+        if (total < bestTotal) [best, bestTotal] = [tried, total];
+      }
+    }
+  }
+  if (best.unplaced.length === 0) improve(problem, new Placer(problem, best.placements), lf, rounds);
+  return best;
+}
+
+function placeAll(problem: Problem, diagnosis: Diagnosis, lf: number[], cap: number): GreedyResult {
+  const loads = problem.loads;
+  const placements: Placement[] = loads.map((l) => fixedPlacement(l) ?? UNSET);
+  const placer = new Placer(problem, placements);
+  const unplaced: string[] = [];
+  const energyOf = (l: Load) => l.profile.reduce((a, b) => a + b, 0) * (l.splittable ? l.duration - l.done : 1) / (l.splittable ? l.profile.length : 1);
+  const pending = new Set(loads.map((_, i) => i).filter((i) => placements[i] === UNSET));
+  const byId = new Map(loads.map((l, i) => [l.id, i]));
+  const isReady = (i: number) => loads[i].after.every((a) => !pending.has(byId.get(a) ?? -1));
+  while (pending.size) {
+    const ready = [...pending].filter(isReady);
+    if (ready.length === 0) break; // a cycle: diagnose reports it
+    ready.sort((a, b) => loads[b].priority - loads[a].priority || Number(loads[a].optional) - Number(loads[b].optional) || energyOf(loads[b]) - energyOf(loads[a]) || a - b);
+    const i = ready[0];
+    pending.delete(i);
+    const l = loads[i];
+    if (diagnosis.excluded.has(l.id) || l.after.some((a) => placements[byId.get(a) ?? -1]?.skipped && byId.has(a))) {
+      placements[i] = { skipped: true };
+      if (!l.optional) unplaced.push(l.id);
+      continue;
+    }
+    const [lo, hi] = placer.window(i, lf);
+    const found = placer.best(i, lo, hi, cap);
+    if (found && (!l.optional || found.cost < l.value)) placer.apply(i, found.placement, +1);
+    else {
+      placements[i] = { skipped: true };
+      if (!l.optional) unplaced.push(l.id);
+    }
+  }
+  return { placements, unplaced };
+}
+
+/** Moves one load at a time to its best place while the total cost falls. */
+function improve(problem: Problem, placer: Placer, lf: number[], rounds: number): void {
+  const movable = problem.loads.map((l, i) => i).filter((i) => problem.loads[i].fixedStart === undefined && !problem.loads[i].runningFor);
+  let current = evaluate(problem, placer.placements).total;
+  let flat = placer.flatness();
+  for (let r = 0; r < rounds; r++) {
+    let improved = false;
+    for (const i of movable) {
+      const l = problem.loads[i];
+      const old = placer.placements[i];
+      placer.apply(i, old, -1);
+      placer.placements[i] = UNSET;
+      const [lo, hi] = placer.window(i, lf);
+      const found = placer.best(i, lo, hi);
+      let next: Placement = old;
+      if (found) {
+        placer.apply(i, found.placement, +1);
+        const total = evaluate(problem, placer.placements).total;
+        const newFlat = placer.flatness();
+        placer.apply(i, found.placement, -1);
+        if (total < current - 1e-7 || (total < current + 1e-7 && newFlat < flat * (1 - 1e-9))) {
+          next = found.placement;
+          if (total < current - 1e-7) improved = true;
+          current = total;
+          flat = newFlat;
+        }
+      }
+      if (l.optional && !old.skipped) {
+        placer.placements[i] = { skipped: true };
+        const total = evaluate(problem, placer.placements).total;
+        if (total < current - 1e-7) {
+          next = { skipped: true };
+          current = total;
+          improved = true;
+        }
+      }
+      placer.apply(i, next, +1);
+    }
+    if (!improved) break;
+  }
+}
