@@ -40,7 +40,7 @@ describe('OPC UA nodes', () => {
     assert.equal(first.payload.source, srv.url);
     const counts = got.filter((m) => m.topic === 'count').map((m) => m.payload.value);
     assert.ok(counts.every((v: number, i: number) => i === 0 || v > counts[i - 1]), `counts rise: ${counts}`);
-    const s = await waitForStatus(sub, (st) => /items/.test(st.text ?? ''));
+    const s = await waitForStatus(sub, (st) => /item/.test(st.text ?? ''));
     assert.equal(s.fill, 'yellow');
     assert.match(s.text!, /unencrypted/);
   });
