@@ -78,6 +78,8 @@ export interface WindowCounters {
   ignored: number;
   /** Windows whose spectral features were left out: no sample rate known or too few samples. */
   spectralSkipped: number;
+  /** Feature values left out of a vector because they overflowed. */
+  nonFinite: number;
 }
 
 interface Series {
@@ -140,6 +142,7 @@ interface SnapshotV1 {
 }
 
 const SINGLE = '';
+const MAX_ABS = 1e60;
 const fin = (x: number): number | null => (Number.isFinite(x) ? x : null);
 const num = (x: unknown, fallback: number): number => (typeof x === 'number' && Number.isFinite(x) ? x : fallback);
 
@@ -161,7 +164,7 @@ export class FeatureWindow {
   readonly missing: MissingPolicy;
   readonly features: FeatureSet;
   readonly counters: WindowCounters = {
-    accepted: 0, invalid: 0, outOfOrder: 0, late: 0, sampleRate: 0, tooManyKeys: 0, dropped: 0, ignored: 0, spectralSkipped: 0,
+    accepted: 0, invalid: 0, outOfOrder: 0, late: 0, sampleRate: 0, tooManyKeys: 0, dropped: 0, ignored: 0, spectralSkipped: 0, nonFinite: 0,
   };
   private readonly keys = new Map<string, KeyState>();
   private readonly expectedTags?: string[];
@@ -284,6 +287,10 @@ export class FeatureWindow {
       const v = values[i];
       if (typeof v !== 'number' || !Number.isFinite(v)) {
         throw new WindowInputError('invalid', tag, n, `${tag}: value${n > 1 ? `[${i}]` : ''} must be a finite number, got ${String(v)}`);
+      }
+      // Fourth powers of larger values overflow the moments (and would poison the window for good).
+      if (v > MAX_ABS || v < -MAX_ABS) {
+        throw new WindowInputError('invalid', tag, n, `${tag}: value${n > 1 ? `[${i}]` : ''} ${v} is outside +-${MAX_ABS}`);
       }
     }
     let rate = entry.sampleRate;
@@ -526,7 +533,7 @@ export class FeatureWindow {
       const s = state.series.get(SINGLE);
       if (!s || s.stats.n === 0) return undefined;
       this.seriesFeatures(s, '', features, state.shaftHz);
-      return { key, features, windowStart, windowEnd, sampleCount: s.stats.n, sourceTags: [...s.tags].sort() };
+      return { key, features: this.finite(features), windowStart, windowEnd, sampleCount: s.stats.n, sourceTags: [...s.tags].sort() };
     }
     const tags = this.expectedTags ?? [...state.series.keys()].sort();
     const present: string[] = [];
@@ -562,7 +569,18 @@ export class FeatureWindow {
         }
       }
     }
-    return { key, features, windowStart, windowEnd, sampleCount, sourceTags: present };
+    return { key, features: this.finite(features), windowStart, windowEnd, sampleCount, sourceTags: present };
+  }
+
+  /** Leaves out features that overflowed (values near the float range): a vector holds finite numbers. */
+  private finite(features: Record<string, number>): Record<string, number> {
+    for (const name in features) {
+      if (!Number.isFinite(features[name])) {
+        delete features[name];
+        this.counters.nonFinite++;
+      }
+    }
+    return features;
   }
 
   // ---- persistence --------------------------------------------------------------------------

@@ -58,7 +58,8 @@ export function momentFeatures(
 ): Record<string, number> {
   const n = m.n;
   if (n === 0) throw new Error('cannot compute features of an empty window');
-  const variance = m.m2 > 0 ? m.m2 / n : 0;
+  // Overflowed moments stay NaN so that the features built on them are visibly unusable.
+  const variance = Number.isFinite(m.m2) ? (m.m2 > 0 ? m.m2 / n : 0) : NaN;
   const flat = variance <= FLAT * m.mean * m.mean || variance === 0;
   const rms = Math.sqrt(m.mean * m.mean + variance);
   const meanAbs = m.sumAbs / n;
@@ -67,7 +68,7 @@ export function momentFeatures(
     let v: number;
     switch (name) {
       case 'mean': v = m.mean; break;
-      case 'std': v = n > 1 && m.m2 > 0 ? Math.sqrt(m.m2 / (n - 1)) : 0; break;
+      case 'std': v = n > 1 ? Math.sqrt((variance * n) / (n - 1)) : 0; break;
       case 'rms': v = rms; break;
       case 'min': v = m.min; break;
       case 'max': v = m.max; break;

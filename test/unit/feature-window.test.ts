@@ -205,3 +205,13 @@ describe('FeatureWindow alignment', () => {
     assert.equal(w.counters.ignored, 1);
   });
 });
+
+describe('FeatureWindow output', () => {
+  it('refuses values whose powers would overflow the moments', () => {
+    const w = new FeatureWindow({ size: 2, features: ['max', 'kurtosis', 'rms'] });
+    assert.throws(() => w.push('k', 't', 0, [1, 1e200]), (e: WindowInputError) => e.reason === 'invalid' && /outside/.test(e.message));
+    const [v] = w.push('k', 't', 0, [1e50, -1e50]);
+    assert.deepEqual(v.features, { max: 1e50, kurtosis: 1, rms: 1e50 });
+    validateFeatureVector(v);
+  });
+});
