@@ -194,6 +194,7 @@ export class SlidingStats implements Moments {
    * locals for the hot loop (blocks and benchmarks).
    */
   pushMany(values: ArrayLike<number>, offset: number, count: number, pos0: number, dt: number, capacity: number): void {
+    while (this.n > capacity) this.shift();
     while (this.vals.length < Math.min(capacity + 1, this.n + count)) this.grow();
     const vals = this.vals;
     const poss = this.poss;
@@ -218,6 +219,9 @@ export class SlidingStats implements Moments {
     let minLen = this.minLen;
     let maxHead = this.maxHead;
     let maxLen = this.maxLen;
+    // A full window alternates between capacity and capacity + 1 samples: divide once, up front.
+    const invFull = 1 / (capacity + 1);
+    const invCap = 1 / capacity;
     for (let i = 0; i < count; i++) {
       const x = values[offset + i];
       // ---- add x (Pébay; the mean is a Kahan sum: true mean = mu - muC)
@@ -227,7 +231,7 @@ export class SlidingStats implements Moments {
       poss[slot] = pos0 + i * dt;
       const n1 = n;
       n = n1 + 1;
-      const inv = 1 / n;
+      const inv = n > capacity ? invFull : 1 / n;
       let delta = x - mu + muC;
       let dn = delta * inv;
       let dn2 = dn * dn;
@@ -259,7 +263,7 @@ export class SlidingStats implements Moments {
       const so = seqNext - n;
       head = (head + 1) & mask;
       const r1 = n - 1;
-      const invR = 1 / r1;
+      const invR = invCap;
       const d0 = y - mu + muC;
       delta = d0 * n * invR;
       dn = delta * inv;
