@@ -3,16 +3,9 @@
 import type * as NodeOpcua from 'node-opcua';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { OPCUA_NAMESPACE, opcuaNodeId } from './opcua-address';
 import type { Plant } from './plant';
-import { MACHINE_NAMES, PLANT, TAGS, tagName, type TagDef } from './tags';
-
-export const OPCUA_NAMESPACE = 'urn:millwright:plant-simulator';
-export const OPCUA_INSTALL_HINT = 'npm install node-opcua@~2.182 (in the Node-RED user directory, or next to the simulator) enables the OPC UA side';
-
-/** The string node id of a tag: Plant.Line1.Spindle.Speed, or Plant.SpeedFactor for plant-wide tags. */
-export function opcuaNodeId(def: Pick<TagDef, 'machine' | 'signal'>): string {
-  return def.machine === PLANT ? `Plant.${def.signal}` : `Plant.Line1.${def.machine}.${def.signal}`;
-}
+import { MACHINE_NAMES, PLANT, TAGS, tagName } from './tags';
 
 export function loadNodeOpcua(): typeof NodeOpcua | null {
   try {

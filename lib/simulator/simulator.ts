@@ -5,7 +5,8 @@ import { EventEmitter } from 'node:events';
 import type { Sample } from '../contracts';
 import { RegisterMap } from './modbus-map';
 import { startModbusServer, type ModbusServerHandle } from './modbus-server';
-import { loadNodeOpcua, OPCUA_INSTALL_HINT, startOpcuaServer, type OpcuaServerHandle } from './opcua-server';
+import { OPCUA_INSTALL_HINT } from './opcua-address';
+import { loadNodeOpcua, startOpcuaServer, type OpcuaServerHandle } from './opcua-server';
 import { Plant, type FaultStatus, type PlantOptions } from './plant';
 
 /** Real time and timers, injectable so tests can run the timer-driven mode on their own clock. */
@@ -37,7 +38,7 @@ export interface SimulatorOptions extends PlantOptions {
   /** Progress and warnings, one line each. */
   onLog?: (text: string) => void;
   /** How node-opcua is loaded (tests replace it to check the Modbus-only fallback). */
-  opcuaLoader?: typeof loadNodeOpcua;
+  opcuaLoader?: () => object | null;
 }
 
 export interface SimulatorStatus {
@@ -91,7 +92,7 @@ export class PlantSimulator extends EventEmitter {
       if (this.options.opcuaPort !== null) {
         const opcua = (this.options.opcuaLoader ?? loadNodeOpcua)();
         if (opcua) {
-          this.opcua = await startOpcuaServer(opcua, this.plant, { host: this.host, port: this.options.opcuaPort ?? 4840, pkiDir: this.options.pkiDir, onLog: log });
+          this.opcua = await startOpcuaServer(opcua as Parameters<typeof startOpcuaServer>[0], this.plant, { host: this.host, port: this.options.opcuaPort ?? 4840, pkiDir: this.options.pkiDir, onLog: log });
           log(`OPC UA on ${this.opcua.endpointUrl}`);
         } else {
           this.opcuaNote = `OPC UA off: node-opcua is not installed; ${OPCUA_INSTALL_HINT}`;

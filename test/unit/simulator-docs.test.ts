@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { faultCoil } from '../../lib/simulator/modbus-map';
-import { opcuaNodeId } from '../../lib/simulator/opcua-server';
+import { opcuaNodeId } from '../../lib/simulator/opcua-address';
 import { MACHINE_NAMES, PROCESS_FAULT_MACHINES, TAGS, tagName } from '../../lib/simulator/tags';
 
 const doc = readFileSync(join(__dirname, '..', '..', 'docs', 'simulator.md'), 'utf8');
