@@ -56,7 +56,7 @@ export async function startOpcuaServer(opcua: typeof NodeOpcua, plant: Plant, op
   const server = new OPCUAServer({
     port: options.port,
     host: options.host,
-    hostname: options.host === '0.0.0.0' || options.host === '::' ? undefined : options.host,
+    hostname: wildcard(options.host) ? undefined : options.host,
     serverCertificateManager: certificateManager,
     allowAnonymous: true,
     buildInfo: { productName: 'Millwright plant simulator', manufacturerName: 'Millwright' },
@@ -163,12 +163,17 @@ export async function startOpcuaServer(opcua: typeof NodeOpcua, plant: Plant, op
   const port = server.endpoints[0]?.port ?? options.port;
   return {
     port,
-    endpointUrl: `opc.tcp://${options.host}:${port}`,
+    // Listening on every interface: advertise the machine's name rather than 0.0.0.0.
+    endpointUrl: wildcard(options.host) ? server.getEndpointUrl() : `opc.tcp://${options.host}:${port}`,
     close: async () => {
       await server.shutdown(0);
       await certificateManager.dispose();
     },
   };
+}
+
+function wildcard(host: string): boolean {
+  return host === '0.0.0.0' || host === '::';
 }
 
 function listenError(err: Error, host: string, port: number): Error {

@@ -105,8 +105,7 @@ export = function register(RED: NodeAPI): void {
       const body = typeof payload === 'object' && payload !== null && !Array.isArray(payload) ? (payload as Record<string, unknown>) : {};
       let acted = false;
       if (body.fault !== undefined || body.machine !== undefined) {
-        const text = sim.injectFault(body.machine as string, body.fault as string);
-        node.log(text);
+        sim.injectFault(body.machine as string, body.fault as string);
         acted = true;
       }
       const speed = body.speed ?? (msg.topic === 'speed' ? payload : undefined);
