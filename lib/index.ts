@@ -23,3 +23,6 @@ export * as simulator from './simulator';
 // Alarms: the engine at top level, everything else under `alarms` so generic names never clash.
 export { AlarmEngine, AlarmCommandError } from './alarms/engine';
 export * as alarms from './alarms';
+// Anomaly detection: the engine at top level, everything else under `anomaly` so generic names never clash.
+export { AnomalyEngine } from './anomaly/engine';
+export * as anomaly from './anomaly';

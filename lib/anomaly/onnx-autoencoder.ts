@@ -1,16 +1,19 @@
 // An ONNX autoencoder scored in a worker thread: rows in, each feature's squared reconstruction
 // error out. onnxruntime-node is an optional dependency, loaded only when this is used.
 import { existsSync } from 'node:fs';
-import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { ONNX_WORKER_SOURCE } from './onnx-worker';
+
+function runtimePath(): string | undefined {
+  try {
+    return require.resolve('onnxruntime-node');
+  } catch {
+    return undefined;
+  }
+}
 
 export function onnxRuntimeAvailable(): boolean {
-  try {
-    require.resolve('onnxruntime-node');
-    return true;
-  } catch {
-    return false;
-  }
+  return runtimePath() !== undefined;
 }
 
 interface Reply {
@@ -47,15 +50,15 @@ export class OnnxAutoencoder {
 
   /** Starts a worker and loads the model; a clear error when the runtime or the file is missing. */
   static async open(modelPath: string): Promise<OnnxAutoencoder> {
-    if (!onnxRuntimeAvailable()) {
+    const runtime = runtimePath();
+    if (!runtime) {
       throw new Error('the ONNX autoencoder needs onnxruntime-node, which is not installed: run "npm install onnxruntime-node" in the Node-RED user directory');
     }
     if (!modelPath || !existsSync(modelPath)) throw new Error(`ONNX model file not found: "${modelPath}"`);
-    // Beside this file: .js when built, .ts under the test runner (whose loader workers inherit).
-    const worker = new Worker(join(__dirname, `onnx-worker${extname(__filename)}`));
+    const worker = new Worker(ONNX_WORKER_SOURCE, { eval: true });
     const ae = new OnnxAutoencoder(worker);
     try {
-      await ae.call({ type: 'load', path: modelPath });
+      await ae.call({ type: 'load', path: modelPath, runtime });
     } catch (err) {
       await ae.close();
       throw err;
