@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import ModbusRTU from 'modbus-serial';
+import { OPCUACertificateManager } from 'node-opcua';
 import { AttributeIds, BrowseDirection, DataType, OPCUAClient, StatusCodes, type ClientSession } from 'node-opcua-client';
 import { PlantSimulator } from '../../lib/simulator/simulator';
 import { MACHINE_NAMES } from '../../lib/simulator/tags';
@@ -16,6 +17,8 @@ describe('plant simulator: OPC UA address space', () => {
   let client: OPCUAClient;
   let session: ClientSession;
   let ns: number;
+  // The client's own certificate goes to the temp folder too, not to the user's home.
+  const clientCertificateManager = new OPCUACertificateManager({ rootFolder: join(pkiDir, 'client'), automaticallyAcceptUnknownCertificate: true });
   const id = (path: string) => `ns=${ns};s=${path}`;
 
   before(async () => {
@@ -23,7 +26,7 @@ describe('plant simulator: OPC UA address space', () => {
     const status = await sim.start();
     assert.ok(status.opcua && status.opcua.port > 0);
     sim.step(60);
-    client = OPCUAClient.create({ endpointMustExist: false, connectionStrategy: { maxRetry: 0, initialDelay: 100 } });
+    client = OPCUAClient.create({ endpointMustExist: false, clientCertificateManager, connectionStrategy: { maxRetry: 0, initialDelay: 100 } });
     await client.connect(status.opcua.endpointUrl);
     session = await client.createSession();
     ns = (await session.readNamespaceArray()).indexOf(NS_URI);
@@ -34,6 +37,7 @@ describe('plant simulator: OPC UA address space', () => {
     await session?.close();
     await client?.disconnect();
     await sim.stop();
+    await clientCertificateManager.dispose();
     rmSync(pkiDir, { recursive: true, force: true });
   });
 
