@@ -60,6 +60,8 @@ export class PcaT2Q implements MultivariateModel {
     /** Features x components. */
     private readonly vectors: number[][],
     private readonly eigen: number[],
+    /** 99th percentiles of T² and Q on the learning set: each is scaled by its own limit. */
+    private readonly limits: [number, number] = [1, 1],
   ) {}
 
   static fit(rows: number[][], explained = 0.85): PcaT2Q {
@@ -75,16 +77,19 @@ export class PcaT2Q implements MultivariateModel {
     k = Math.max(1, Math.min(k, eigen.length));
     const all = pca.getEigenvectors().to2DArray();
     const vectors = all.map((row) => row.slice(0, k));
-    return new PcaT2Q(std, vectors, eigen.slice(0, k).map((e) => Math.max(e, 1e-9)));
+    const unscaled = new PcaT2Q(std, vectors, eigen.slice(0, k).map((e) => Math.max(e, 1e-9)));
+    const parts = rows.map((r) => unscaled.parts(r));
+    const p99 = (v: number[]) => Math.max([...v].sort((a, b) => a - b)[Math.floor(0.99 * (v.length - 1))], 1e-9);
+    return new PcaT2Q(std, vectors, unscaled.eigen, [p99(parts.map((p) => p.t2)), p99(parts.map((p) => p.q))]);
   }
 
   static fromJSON(s: Record<string, unknown>): PcaT2Q {
     const st = s.std as { mean: number[]; scale: number[] };
-    return new PcaT2Q(new Standardiser(st.mean, st.scale), s.vectors as number[][], s.eigen as number[]);
+    return new PcaT2Q(new Standardiser(st.mean, st.scale), s.vectors as number[][], s.eigen as number[], s.limits as [number, number]);
   }
 
   toJSON(): Record<string, unknown> {
-    return { kind: this.kind, std: { mean: this.std.mean, scale: this.std.scale }, vectors: this.vectors, eigen: this.eigen };
+    return { kind: this.kind, std: { mean: this.std.mean, scale: this.std.scale }, vectors: this.vectors, eigen: this.eigen, limits: this.limits };
   }
 
   /** T² and Q separately, with contributions to each. */
@@ -117,7 +122,8 @@ export class PcaT2Q implements MultivariateModel {
 
   statistic(row: number[]): Statistic {
     const p = this.parts(row);
-    return { value: p.t2 + p.q, contributions: normalise(p.t2Parts.map((v, j) => v + p.qParts[j])) };
+    const [lt, lq] = this.limits;
+    return { value: p.t2 / lt + p.q / lq, contributions: normalise(p.t2Parts.map((v, j) => v / lt + p.qParts[j] / lq)) };
   }
 }
 
