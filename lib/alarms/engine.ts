@@ -296,13 +296,14 @@ export class AlarmEngine {
       throw new AlarmCommandError(`shelve duration ${duration / 1000} s is longer than the longest allowed (${this.options.shelveMaxMs / 1000} s)`);
     }
     const found = this.resolve(target);
-    const until = this.clock.now() + duration;
+    const now = this.clock.now();
+    const until = now + duration;
     for (const r of found) {
       r.shelvedUntil = until;
       if (actor.comment) r.lastComment = actor.comment;
       this.timers.at(`shelve:${r.id}`, until, () => this.endShelve(r, 'system', 'shelve time expired'));
       this.notifier.muted(r);
-      this.emitEvent(r, 'shelve', { by: actor.by, comment: actor.comment, reason: `shelved for ${Math.round(duration / 1000)} s` });
+      this.emitEvent(r, 'shelve', { by: actor.by, comment: actor.comment, reason: `shelved for ${Math.round(duration / 1000)} s`, at: now });
     }
     return found.length;
   }
@@ -431,7 +432,7 @@ export class AlarmEngine {
 
   // ---- events -----------------------------------------------------------------------------------
 
-  private emitEvent(r: AlarmRecord, transition: string, actor: { by?: string; reason?: string; comment?: string }, previous?: AlarmState): void {
+  private emitEvent(r: AlarmRecord, transition: string, actor: { by?: string; reason?: string; comment?: string; at?: number }, previous?: AlarmState): void {
     const event: AlarmEvent = {
       alarmId: r.id,
       source: r.source,
@@ -444,7 +445,7 @@ export class AlarmEngine {
       suppressed: r.suppressed,
       outOfService: r.outOfService,
       message: r.message,
-      timestamp: this.clock.now(),
+      timestamp: actor.at ?? this.clock.now(),
       transition,
       by: actor.by ?? 'system',
       priority: priorityOf(r.severity),

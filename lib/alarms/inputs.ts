@@ -29,6 +29,8 @@ export interface InputOptions {
   /** A RUL estimate whose warning point is nearer than this raises an alarm. */
   rulHorizonMs: number;
   commLostSeverity: number;
+  /** msg.topic (or a sample's tag) that switches maintenance mode: alarms of msg.machine/msg.area are suppressed by design. */
+  maintenanceTopic: string;
 }
 
 export const DEFAULT_INPUT_OPTIONS: InputOptions = {
@@ -40,6 +42,7 @@ export const DEFAULT_INPUT_OPTIONS: InputOptions = {
   scoreDeadband: 0.05,
   rulHorizonMs: 72 * 3600_000,
   commLostSeverity: 700,
+  maintenanceTopic: 'maintenance',
 };
 
 export type CommandName = 'ack' | 'shelve' | 'unshelve' | 'comment' | 'suppress' | 'unsuppress' | 'out-of-service' | 'in-service' | 'list';
@@ -66,7 +69,10 @@ export interface ParsedCommand {
   durationMs?: number;
 }
 
-export type ParsedInput = { kind: 'observations'; observations: Observation[] } | { kind: 'command'; command: ParsedCommand };
+export type ParsedInput =
+  | { kind: 'observations'; observations: Observation[] }
+  | { kind: 'command'; command: ParsedCommand }
+  | { kind: 'maintenance'; on: boolean; scope: Matcher; by: string };
 
 type Obj = Record<string, unknown>;
 const MAX_NAME = 200;
@@ -279,6 +285,8 @@ export function parseInput(msg: Obj, o: InputOptions): ParsedInput {
     return { kind: 'command', command: parseCommand(msg, msg.command.trim().toLowerCase()) };
   }
   const p = msg.payload;
+  const maintenance = parseMaintenance(msg, o);
+  if (maintenance) return maintenance;
   if (Array.isArray(p) && p.length > 0 && isObject(p[0]) && 'quality' in p[0]) {
     if (p.length > MAX_SAMPLES) throw new Error(`payload holds ${p.length} samples; at most ${MAX_SAMPLES} per msg`);
     const samples = p.map((s, i) => validateSample(s, `payload[${i}]`));
@@ -293,4 +301,29 @@ export function parseInput(msg: Obj, o: InputOptions): ParsedInput {
     }
   }
   return { kind: 'observations', observations: [fromGeneric(msg, o)] };
+}
+
+/** Maintenance mode from a msg on the maintenance topic, or a sample with that tag. */
+function parseMaintenance(msg: Obj, o: InputOptions): ParsedInput | undefined {
+  if (!o.maintenanceTopic) return undefined;
+  const p = msg.payload;
+  let on: boolean | undefined;
+  let machine = optionalName(field(msg, 'machine'), 'machine');
+  if (msg.topic === o.maintenanceTopic) {
+    if (typeof p === 'boolean') on = p;
+    else if (typeof p === 'number' && Number.isFinite(p)) on = p !== 0;
+    else if (isObject(p) && typeof p.active === 'boolean') on = p.active;
+    else throw new Error(`a msg on the maintenance topic "${o.maintenanceTopic}" needs payload true/false (maintenance on/off), got ${shown(p)}`);
+  } else if (isObject(p) && p.tag === o.maintenanceTopic && 'quality' in p) {
+    const sample = validateSample(p, 'payload');
+    if (typeof sample.value !== 'boolean' && typeof sample.value !== 'number') throw new Error('payload.value of a maintenance sample must be a boolean or number');
+    on = sample.value !== false && sample.value !== 0;
+    machine = machine ?? sample.source;
+  } else return undefined;
+  const area = optionalName(field(msg, 'area'), 'area');
+  const scope: Matcher = {};
+  if (machine) scope.machine = machine;
+  if (area) scope.area = area;
+  if (!machine && !area) throw new Error('maintenance mode needs msg.machine or msg.area to say whose alarms are suppressed');
+  return { kind: 'maintenance', on, scope, by: optionalName(field(msg, 'by'), 'by') ?? 'maintenance mode' };
 }
