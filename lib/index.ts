@@ -26,3 +26,7 @@ export * as alarms from './alarms';
 // Anomaly detection: the engine at top level, everything else under `anomaly` so generic names never clash.
 export { AnomalyEngine } from './anomaly/engine';
 export * as anomaly from './anomaly';
+// Remaining useful life: the predictor engine at top level, everything else under `rul`; regime normalisation under `regimes`.
+export { RulPredictor } from './rul/predictor';
+export * as rul from './rul';
+export * as regimes from './regimes';
