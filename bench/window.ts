@@ -19,6 +19,21 @@ const MSGS = intArg('msgs', 100_000);
 const BLOCKS = intArg('blocks', 2_000);
 const WINDOW = 1024;
 
+/**
+ * Elapsed time of the benchmark process: CPU (user + system) and wall clock. Rates are figured on CPU
+ * time because the machine is shared; the wall-clock figures are printed beside them.
+ */
+class Clock {
+  private readonly c0 = process.cpuUsage();
+  private readonly t0 = performance.now();
+  stop(): { cpu: number; wall: number } {
+    const c = process.cpuUsage(this.c0);
+    return { cpu: (c.user + c.system) / 1e6, wall: (performance.now() - this.t0) / 1000 };
+  }
+}
+
+const wallNotes: string[] = [];
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
@@ -42,12 +57,30 @@ function libSlidingRate(): number {
   const rates: number[] = [];
   for (let r = 0; r < REPS + 1; r++) {
     const stats = new SlidingStats(WINDOW);
-    const t0 = performance.now();
+    const clock = new Clock();
     for (let done = 0; done < LIB_SAMPLES; done += data.length) stats.pushMany(data, 0, Math.min(data.length, LIB_SAMPLES - done), done, 1, WINDOW);
-    const ms = performance.now() - t0;
+    const t = clock.stop();
     if (!Number.isFinite(stats.mean)) throw new Error('sliding statistics went non-finite');
-    if (r > 0) rates.push(LIB_SAMPLES / (ms / 1000)); // the first run warms the JIT up
+    if (r > 0) {
+      // The first run warms the JIT up.
+      rates.push(LIB_SAMPLES / t.cpu);
+      wallNotes.push(`lib ${(LIB_SAMPLES / t.wall / 1e6).toFixed(1)} M/s wall`);
+    }
   }
+  return median(rates);
+}
+
+/** Machine speed reference: a plain sum of squares over the same data (per CPU second). */
+function referenceLoopRate(): number {
+  const data = signal(1 << 16);
+  const rates: number[] = [];
+  let acc = 0;
+  for (let r = 0; r < REPS + 1; r++) {
+    const clock = new Clock();
+    for (let done = 0; done < LIB_SAMPLES; done += data.length) for (let i = 0; i < data.length; i++) acc += data[i] * data[i];
+    if (r > 0) rates.push(LIB_SAMPLES / clock.stop().cpu);
+  }
+  if (!Number.isFinite(acc)) throw new Error('reference loop went non-finite');
   return median(rates);
 }
 
@@ -63,23 +96,23 @@ function naiveSpeedup(): { incrementalPerSec: number; naivePerSec: number } {
   for (let r = 0; r < REPS + 1; r++) {
     const stats = new SlidingStats(WINDOW);
     stats.pushMany(data, 0, WINDOW, 0, 1, WINDOW);
-    let t0 = performance.now();
+    let clock = new Clock();
     for (let i = 0; i < incSamples; i++) {
       stats.pushMany(data, (WINDOW + i) & 0xffff, 1, i, 1, WINDOW);
       momentFeatures(stats, TIME_DOMAIN_FEATURES, out);
       sink += out.kurtosis;
     }
-    const incMs = performance.now() - t0;
-    t0 = performance.now();
+    const inc = clock.stop();
+    clock = new Clock();
     for (let i = 0; i < naiveSamples; i++) {
       const start = i % (data.length - WINDOW);
       momentFeatures(batchMoments(data.subarray(start, start + WINDOW)), TIME_DOMAIN_FEATURES, out);
       sink += out.kurtosis;
     }
-    const naiveMs = performance.now() - t0;
+    const naive = clock.stop();
     if (r > 0) {
-      incRates.push(incSamples / (incMs / 1000));
-      naiveRates.push(naiveSamples / (naiveMs / 1000));
+      incRates.push(incSamples / inc.cpu);
+      naiveRates.push(naiveSamples / naive.cpu);
     }
   }
   if (!Number.isFinite(sink)) throw new Error('features went non-finite');
@@ -93,9 +126,13 @@ function fftMs(options: SpectralOptions, names: readonly string[]): number {
   const runs = 3000;
   const times: number[] = [];
   for (let r = 0; r < REPS + 1; r++) {
-    const t0 = performance.now();
+    const clock = new Clock();
     for (let i = 0; i < runs; i++) spectralFeatures(block, 12000, names as typeof SPECTRAL_FEATURES[number][], options);
-    if (r > 0) times.push((performance.now() - t0) / runs);
+    const t = clock.stop();
+    if (r > 0) {
+      times.push((t.cpu * 1000) / runs);
+      wallNotes.push(`fft ${((t.wall * 1000) / runs).toFixed(3)} ms wall`);
+    }
   }
   return median(times);
 }
@@ -177,12 +214,13 @@ async function runtimeFigures(): Promise<RuntimeFigures> {
       await new Promise((resolve) => setImmediate(resolve));
     };
     await run(Math.min(2000, count)); // warm-up
-    const t0 = performance.now();
+    const clock = new Clock();
     await run(count);
-    const seconds = (performance.now() - t0) / 1000;
+    const t = clock.stop();
     await helper.unload();
     if (errors) throw new Error(`${config.type} reported ${errors} errors during the benchmark`);
-    return count / seconds;
+    wallNotes.push(`${String(config.type)} ${Math.round(count / t.wall)} msgs/s wall`);
+    return count / t.cpu;
   }
 
   const scalar = (i: number) => ({ topic: `sensor${i & 3}`, payload: Math.sin(i * 0.01) });
@@ -211,8 +249,10 @@ async function runtimeFigures(): Promise<RuntimeFigures> {
 
 async function main() {
   console.log(`window benchmark: ${REPS} reps (medians), ${LIB_SAMPLES} lib samples, ${MSGS} msgs, ${BLOCKS} blocks of ${WINDOW}`);
+  console.log('rates per CPU second of this process (the machine is shared); wall-clock figures follow at the end');
   const libSamplesPerSec = libSlidingRate();
-  console.log(`lib sliding statistics, window ${WINDOW}: ${(libSamplesPerSec / 1e6).toFixed(1)} M samples/s (target >= 20)`);
+  const reference = referenceLoopRate();
+  console.log(`lib sliding statistics, window ${WINDOW}: ${(libSamplesPerSec / 1e6).toFixed(1)} M samples/s (target >= 20); machine reference: a plain sum of squares runs at ${(reference / 1e6).toFixed(0)} M/s`);
 
   const naive = naiveSpeedup();
   const speedup = naive.incrementalPerSec / naive.naivePerSec;
@@ -232,6 +272,7 @@ async function main() {
   else console.log('Node-RED: node-red-node-smooth not available, no comparison');
   console.log(`Node-RED: 1024-sample blocks ${(rt.nodeBlockSamplesPerSec / 1e6).toFixed(2)} M samples/s (time domain), ${(rt.nodeBlockSpectralSamplesPerSec / 1e6).toFixed(2)} M samples/s (with spectral features)`);
 
+  console.log(`wall clock: ${wallNotes.join('; ')}`);
   finish({
     libSamplesPerSec: Math.round(libSamplesPerSec),
     fft4096Ms: round(fft4096Ms, 4),
@@ -245,6 +286,7 @@ async function main() {
     fft4096EnvelopeBandMs: round(fftBandMs, 4),
     fft4096NoEnvelopeMs: round(fftNoEnvelopeMs, 4),
     nodeBlockSpectralSamplesPerSec: Math.round(rt.nodeBlockSpectralSamplesPerSec),
+    referenceSumSquaresPerSec: Math.round(reference),
   });
 }
 

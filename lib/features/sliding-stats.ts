@@ -22,9 +22,9 @@ export class SlidingStats implements Moments {
   m4 = 0;
   meanAbs = 0;
   crossings = 0;
-  // Regression of x on its sequence number: co-moment with the (consecutive) sequence numbers.
+  // Regression of x on its sequence number: co-moment with the sequence numbers. They are consecutive,
+  // so a new sample sits n/2 above the mean of the others and a removed one n/2 below.
   private seqNext = 0;
-  private seqMean = 0;
   private coMoment = 0;
 
   // Monotonic deques: values and sequence numbers, oldest at the front.
@@ -111,7 +111,7 @@ export class SlidingStats implements Moments {
     this.mu = this.muC = this.m2 = this.m3 = this.m4 = 0;
     this.meanAbs = 0;
     this.crossings = 0;
-    this.seqNext = this.seqMean = this.coMoment = 0;
+    this.seqNext = this.coMoment = 0;
     this.minHead = this.minLen = this.maxHead = this.maxLen = 0;
   }
 
@@ -164,9 +164,7 @@ export class SlidingStats implements Moments {
     const m2a = this.m2 - term1 > 0 ? this.m2 - term1 : 0;
     const m3a = this.m3 - term1 * dn * (n - 2) + 3 * dn * m2a;
     const m4a = this.m4 - term1 * dn2 * (n * n - 3 * n + 3) - 6 * dn2 * m2a + 4 * dn * m3a;
-    const seqMeanA = this.seqMean - (so - this.seqMean) * invR;
-    this.coMoment -= (so - seqMeanA) * d0;
-    this.seqMean = seqMeanA;
+    this.coMoment += n * 0.5 * d0;
     this.meanAbs -= ((y < 0 ? -y : y) - this.meanAbs) * invR;
     const step = -d0 * invR - this.muC;
     const t = this.mu + step;
@@ -213,7 +211,6 @@ export class SlidingStats implements Moments {
     let meanAbs = this.meanAbs;
     let crossings = this.crossings;
     let seqNext = this.seqNext;
-    let seqMean = this.seqMean;
     let coMoment = this.coMoment;
     let minHead = this.minHead;
     let minLen = this.minLen;
@@ -244,9 +241,7 @@ export class SlidingStats implements Moments {
       muC = t - mu - step;
       mu = t;
       const s = seqNext++;
-      const ds = s - seqMean;
-      seqMean += ds * inv;
-      coMoment += ds * (delta - dn);
+      coMoment += n * 0.5 * (delta - dn);
       meanAbs += ((x < 0 ? -x : x) - meanAbs) * inv;
       while (minLen && minV[(minHead + minLen - 1) & mask] >= x) minLen--;
       let j = (minHead + minLen++) & mask;
@@ -272,9 +267,7 @@ export class SlidingStats implements Moments {
       const m2a = m2 - term1 > 0 ? m2 - term1 : 0;
       const m3a = m3 - term1 * dn * (n - 2) + 3 * dn * m2a;
       const m4a = m4 - term1 * dn2 * (n * n - 3 * n + 3) - 6 * dn2 * m2a + 4 * dn * m3a;
-      const seqMeanA = seqMean - (so - seqMean) * invR;
-      coMoment -= (so - seqMeanA) * d0;
-      seqMean = seqMeanA;
+      coMoment += n * 0.5 * d0;
       meanAbs -= ((y < 0 ? -y : y) - meanAbs) * invR;
       step = -d0 * invR - muC;
       t = mu + step;
@@ -304,7 +297,6 @@ export class SlidingStats implements Moments {
     this.meanAbs = meanAbs;
     this.crossings = crossings;
     this.seqNext = seqNext;
-    this.seqMean = seqMean;
     this.coMoment = coMoment;
     this.minHead = minHead;
     this.minLen = minLen;
