@@ -6,15 +6,43 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { dataDir, finish, parseArgs, round } from './_shared';
 import { CalibratedDetector, type CalibratedOptions } from '../lib/anomaly/calibrated';
+import { AnomalyEngine, type EngineOptions } from '../lib/anomaly/engine';
 
 const TRAIN_ROWS = 400;
 
 /** Fixed configurations, one per detector name; the last is the default (best). */
 const DETECTORS: Record<string, CalibratedOptions> = {
-  'kmeans-distance': { model: 'kmeans', clusters: 4 },
-  'pca-t2q-raw': { model: 'pca', smoothing: 1, hysteresis: 1, margin: 1, falseAlarmRate: 0.001 },
-  'pca-t2q': { model: 'pca' },
+  // SKAB's own recipe: PCA T² + Q, limits at p = 0.999, no smoothing.
+  'pca-t2q-plain': { model: 'pca', smoothing: 1, hysteresis: 1, margin: 1, falseAlarmRate: 0.001 },
+  'kmeans-distance': { model: 'kmeans', clusters: 4, noiseFloor: 0.03 },
+  // Scales floored at 3 % of each sensor's level: slow temperature drift is not a fault.
+  'pca-t2q': { model: 'pca', noiseFloor: 0.03 },
 };
+
+/** The node's "SKAB" editor preset, run through the node's own engine (learning = the 400 rows). */
+const NODE_PRESETS: Record<string, Partial<EngineOptions>> = {
+  'node-preset-skab': { detector: 'pca', learnSamples: TRAIN_ROWS, falseAlarmRate: 0.01, suppression: 10, noiseFloor: 0.03 },
+};
+
+/** A flagger for one experiment: fitted on its learning rows, then called row by row. */
+function flagger(name: string, learn: number[][]): (row: number[]) => boolean {
+  const preset = NODE_PRESETS[name];
+  if (preset) {
+    const engine = new AnomalyEngine(preset);
+    const names = learn[0].map((_, j) => `f${String(j).padStart(2, '0')}`);
+    const vector = (row: number[]) => Object.fromEntries(row.map((v, j) => [names[j], v]));
+    learn.forEach((r, i) => engine.updateVector(vector(r), i));
+    if (engine.phase !== 'detecting') throw new Error(`${name}: still learning after ${learn.length} rows`);
+    return (row) => {
+      const o = engine.updateVector(vector(row), 0);
+      return o.phase === 'detecting' && o.anomaly;
+    };
+  }
+  const options = DETECTORS[name];
+  if (!options) throw new Error(`unknown detector "${name}" (known: ${[...Object.keys(DETECTORS), ...Object.keys(NODE_PRESETS)].join(', ')})`);
+  const d = CalibratedDetector.fit(learn, options);
+  return (row) => d.score(row).anomaly;
+}
 
 interface Experiment {
   name: string;
@@ -55,32 +83,34 @@ function main(): void {
   if (!dir) return;
   const experiments = csvFiles(dir).map((p) => readExperiment(p, dir)).filter((e): e is Experiment => !!e && e.rows.length > TRAIN_ROWS);
   if (experiments.length === 0) throw new Error(`no labelled SKAB experiments under ${dir}`);
-  const names = typeof args.detector === 'string' ? [args.detector] : Object.keys(DETECTORS);
+  const names = typeof args.detector === 'string' ? [args.detector] : [...Object.keys(NODE_PRESETS), ...Object.keys(DETECTORS)];
   let last: Record<string, unknown> = {};
   for (const name of names) {
-    const options = DETECTORS[name];
-    if (!options) throw new Error(`unknown detector "${name}" (known: ${Object.keys(DETECTORS).join(', ')})`);
     const t0 = performance.now();
+    const counts = [0, 1].map(() => ({ tp: 0, fp: 0, tn: 0, fn: 0 }));
     let tp = 0;
     let fp = 0;
     let tn = 0;
     let fn = 0;
-    for (const e of experiments) {
-      const d = CalibratedDetector.fit(e.rows.slice(0, TRAIN_ROWS), options);
+    experiments.forEach((e, k) => {
+      const half = counts[k % 2];
+      const flag = flagger(name, e.rows.slice(0, TRAIN_ROWS));
       for (let i = TRAIN_ROWS; i < e.rows.length; i++) {
-        const flagged = d.score(e.rows[i]).anomaly;
+        const flagged = flag(e.rows[i]);
         const truth = e.labels[i] === 1;
-        if (flagged && truth) tp++;
-        else if (flagged) fp++;
-        else if (truth) fn++;
-        else tn++;
+        if (flagged && truth) (tp++, half.tp++);
+        else if (flagged) (fp++, half.fp++);
+        else if (truth) (fn++, half.fn++);
+        else (tn++, half.tn++);
       }
-    }
+    });
     const seconds = (performance.now() - t0) / 1000;
     const f1 = tp / (tp + (fp + fn) / 2);
     const far = fp / (fp + tn);
     const mar = fn / (fn + tp);
     console.log(`${name.padEnd(16)} F1 ${round(f1, 3)}  FAR ${round(far * 100, 1)} %  MAR ${round(mar * 100, 1)} %  (${experiments.length} experiments, ${round(seconds, 2)} s)`);
+    const halves = counts.map((c, h) => `${h ? 'odd' : 'even'} F1 ${round(c.tp / (c.tp + (c.fp + c.fn) / 2), 3)} FAR ${round((100 * c.fp) / (c.fp + c.tn), 1)} %`);
+    console.log(`${''.padEnd(16)} halves: ${halves.join(', ')}`);
     last = { detector: name, experiments: experiments.length, f1: round(f1, 4), far: round(far, 4), mar: round(mar, 4), seconds: round(seconds, 3) };
   }
   finish(last);

@@ -17,6 +17,8 @@ export interface CalibratedOptions {
   margin?: number;
   explained?: number;
   clusters?: number;
+  /** Feature scales never below this share of the feature's mean level (see Standardiser). */
+  noiseFloor?: number;
 }
 
 export const CALIBRATED_DEFAULTS: Required<CalibratedOptions> = {
@@ -27,6 +29,7 @@ export const CALIBRATED_DEFAULTS: Required<CalibratedOptions> = {
   margin: 1.5,
   explained: 0.85,
   clusters: 4,
+  noiseFloor: 0,
 };
 
 export interface Verdict {
@@ -62,7 +65,7 @@ export class CalibratedDetector {
   static fit(rows: number[][], options: CalibratedOptions = {}): CalibratedDetector {
     const o = { ...CALIBRATED_DEFAULTS, ...options };
     checkCalibrated(o);
-    const model = o.model === 'pca' ? PcaT2Q.fit(rows, o.explained) : o.model === 'kmeans' ? KMeansDistance.fit(rows, o.clusters) : new ReconstructionError();
+    const model = o.model === 'pca' ? PcaT2Q.fit(rows, o.explained, o.noiseFloor) : o.model === 'kmeans' ? KMeansDistance.fit(rows, o.clusters, o.noiseFloor) : new ReconstructionError();
     // Calibrate on the smoothed statistic, as it will be used.
     let s: number | undefined;
     const stats = rows.map((r) => {

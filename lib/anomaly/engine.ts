@@ -28,6 +28,8 @@ export interface EngineOptions {
   contextFeatures: string[];
   /** Keep learning from normal samples after the learning phase. */
   adapt: boolean;
+  /** Multivariate: feature scales never below this share of the feature's level (0.03 = 3 %). */
+  noiseFloor: number;
 }
 
 export const ENGINE_DEFAULTS: EngineOptions = {
@@ -40,6 +42,7 @@ export const ENGINE_DEFAULTS: EngineOptions = {
   regimes: 0,
   contextFeatures: [],
   adapt: false,
+  noiseFloor: 0,
 };
 
 /** Scores never alarm below this, whatever the learning phase showed (0.5 = at the model's own limit). */
@@ -61,6 +64,7 @@ export function checkEngineOptions(o: EngineOptions): void {
   if (!(o.falseAlarmRate > 0 && o.falseAlarmRate < 0.5)) throw new Error(`false-alarm rate must be in (0, 50) %, got ${o.falseAlarmRate * 100} %`);
   if (!(o.hysteresis > 0 && o.hysteresis <= 1)) throw new Error(`hysteresis must be in (0, 1], got ${o.hysteresis}`);
   if (!(Number.isInteger(o.suppression) && o.suppression >= 0)) throw new Error(`suppression must be a whole number of samples >= 0, got ${o.suppression}`);
+  if (!(o.noiseFloor >= 0 && o.noiseFloor < 1)) throw new Error(`noise floor must be in [0, 100) %, got ${o.noiseFloor * 100} %`);
   if (!(Number.isInteger(o.regimes) && o.regimes >= 0 && o.regimes <= 12)) throw new Error(`regimes must be a whole number in [0, 12], got ${o.regimes}`);
 }
 
@@ -249,7 +253,8 @@ export class AnomalyEngine {
 
   private calibratedOptions(): CalibratedOptions {
     const d = this.options.detector;
-    return { model: d === 'onnx' ? 'reconstruction' : (d as 'pca' | 'kmeans'), falseAlarmRate: this.options.falseAlarmRate, margin: 1, hysteresis: this.options.hysteresis };
+    // The default safety margin stays: a quantile of the rows the model was fitted on is optimistic.
+    return { model: d === 'onnx' ? 'reconstruction' : (d as 'pca' | 'kmeans'), falseAlarmRate: this.options.falseAlarmRate, hysteresis: this.options.hysteresis, noiseFloor: this.options.noiseFloor };
   }
 
   private fit(): void {

@@ -16,10 +16,14 @@ export interface MultivariateModel {
   toJSON(): Record<string, unknown>;
 }
 
-/** Per-feature centring and scaling learnt from the learning set; constant features get scale 1. */
+/**
+ * Per-feature centring and scaling learnt from the learning set. The scale never falls below
+ * `relativeFloor` x |mean|: a sensor that was very steady while learning (a temperature during a
+ * short learning phase) would otherwise turn a harmless slow drift into a huge deviation.
+ */
 export class Standardiser {
   constructor(readonly mean: number[], readonly scale: number[]) {}
-  static fit(rows: number[][]): Standardiser {
+  static fit(rows: number[][], relativeFloor = 0): Standardiser {
     const d = rows[0].length;
     const mean = new Array(d).fill(0);
     const sq = new Array(d).fill(0);
@@ -27,7 +31,7 @@ export class Standardiser {
     for (let j = 0; j < d; j++) mean[j] /= rows.length;
     for (const r of rows) for (let j = 0; j < d; j++) sq[j] += (r[j] - mean[j]) ** 2;
     const scale = sq.map((s, j) => {
-      const sd = Math.sqrt(s / Math.max(1, rows.length - 1));
+      const sd = Math.max(Math.sqrt(s / Math.max(1, rows.length - 1)), relativeFloor * Math.abs(mean[j]));
       return sd > 1e-9 * Math.max(1, Math.abs(mean[j])) ? sd : 1;
     });
     return new Standardiser(mean, scale);
@@ -64,9 +68,9 @@ export class PcaT2Q implements MultivariateModel {
     private readonly limits: [number, number] = [1, 1],
   ) {}
 
-  static fit(rows: number[][], explained = 0.85): PcaT2Q {
+  static fit(rows: number[][], explained = 0.85, relativeFloor = 0): PcaT2Q {
     checkRows(rows, 3);
-    const std = Standardiser.fit(rows);
+    const std = Standardiser.fit(rows, relativeFloor);
     const z = rows.map((r) => std.apply(r));
     const pca = new PCA(z, { center: false, scale: false });
     const eigen = pca.getEigenvalues();
@@ -135,9 +139,9 @@ export class KMeansDistance implements MultivariateModel {
     readonly centroids: number[][],
   ) {}
 
-  static fit(rows: number[][], k = 4): KMeansDistance {
+  static fit(rows: number[][], k = 4, relativeFloor = 0): KMeansDistance {
     checkRows(rows, Math.max(3, k));
-    const std = Standardiser.fit(rows);
+    const std = Standardiser.fit(rows, relativeFloor);
     const z = rows.map((r) => std.apply(r));
     return new KMeansDistance(std, kmeansCentroids(z, k));
   }

@@ -12,6 +12,7 @@ export interface AnomalyDetectorDef extends NodeDef {
   regimes?: string;
   contextFeatures?: string;
   adapt?: boolean | string;
+  noiseFloor?: string;
   onnxModel?: string;
   store?: string;
 }
@@ -41,6 +42,7 @@ export function settingsFrom(def: AnomalyDetectorDef): DetectorSettings {
     regimes: num(def.regimes, 'Regimes', 0),
     contextFeatures: (def.contextFeatures ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     adapt: def.adapt === true || def.adapt === 'true',
+    noiseFloor: num(def.noiseFloor, 'Noise floor', 0) / 100,
   };
   checkEngineOptions(options);
   if (options.regimes >= 2 && options.contextFeatures.length === 0) throw new Error('Regimes need at least one context feature');
