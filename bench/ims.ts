@@ -30,6 +30,8 @@ const CONFIDENCE = 0.9;
 const LIFE_POINTS = [0.5, 0.7, 0.9];
 /** Degradation has begun once the smoothed indicator is this many times its baseline. */
 const ONSET = 1.5;
+/** Forgetting half-life of the degradation fit, as a share of the fleet's mean life. */
+const HALF_LIFE_SHARE = 0.05;
 
 /** The part of a history after onset, time measured from onset (for fleet priors). */
 function afterOnset(b: Bearing): { t: number[]; hi: number[] } {
@@ -77,7 +79,8 @@ async function main(): Promise<void> {
       const prior = fitDegradationPrior(kind, others.map(afterOnset), 0);
       const survival = fitWeibull(others.map((o) => ({ time: o.hours[o.hours.length - 1], failed: true })));
       const life = b.hours[b.hours.length - 1];
-      const model = createDegradation({ kind, threshold, prior, offset: 0, maxRul: 10 * life });
+      const fleetLife = others.reduce((s, o) => s + o.hours[o.hours.length - 1], 0) / others.length;
+      const model = createDegradation({ kind, threshold, prior, offset: 0, maxRul: 10 * life, halfLife: HALF_LIFE_SHARE * fleetLife });
       let onsetAt: number | null = null;
       let next = 0;
       const parts: string[] = [];

@@ -31,6 +31,16 @@ export interface LinePosterior {
 
 export const emptyStats = (): LineStats => ({ n: 0, st: 0, stt: 0, sy: 0, sty: 0, syy: 0 });
 
+/** Down-weights everything seen so far by `factor` (0..1): exponential forgetting for drifting paths. */
+export function discountStats(s: LineStats, factor: number): void {
+  s.n *= factor;
+  s.st *= factor;
+  s.stt *= factor;
+  s.sy *= factor;
+  s.sty *= factor;
+  s.syy *= factor;
+}
+
 export function addObservation(s: LineStats, t: number, y: number): void {
   s.n++;
   s.st += t;

@@ -5,7 +5,7 @@
 // The prior on (a, b, noise) comes from fleet history (fitDegradationPrior) or is weak by default;
 // every observation updates the posterior exactly. RUL is when the line crosses the threshold:
 // the posterior-mean line gives the estimate, posterior samples give the interval and distribution.
-import { addObservation, emptyStats, posterior, sampleLines, type LinePrior, type LineStats } from './bayes-linear';
+import { addObservation, discountStats, emptyStats, posterior, sampleLines, type LinePrior, type LineStats } from './bayes-linear';
 import { intervalFromSamples, type RulInterval } from './distribution';
 
 export type DegradationKind = 'linear' | 'exponential';
@@ -21,6 +21,11 @@ export interface DegradationConfig {
   maxRul?: number;
   /** Posterior samples for the interval. */
   samples?: number;
+  /**
+   * Forgetting: an observation's weight halves every `halfLife` time units, so the fit follows a path
+   * that bends (wear accelerating) and its interval stays honest. Undefined = remember everything.
+   */
+  halfLife?: number;
 }
 
 export interface DegradationState {
@@ -30,6 +35,7 @@ export interface DegradationState {
   prior: LinePrior;
   maxRul: number;
   samples: number;
+  halfLife: number | null;
   stats: LineStats;
   firstT: number | null;
   lastT: number | null;
@@ -63,6 +69,7 @@ export function createDegradation(config: DegradationConfig): DegradationState {
   if (!Number.isFinite(config.threshold)) throw new Error('degradation model: threshold must be a finite number');
   const offset = config.offset ?? 0;
   if (!Number.isFinite(offset)) throw new Error('degradation model: offset must be a finite number');
+  if (config.halfLife !== undefined && !(config.halfLife > 0)) throw new Error(`degradation model: halfLife must be > 0, got ${config.halfLife}`);
   if (config.kind === 'exponential' && config.threshold === offset) throw new Error('degradation model: the threshold must differ from the exponential offset');
   return {
     kind: config.kind,
@@ -71,6 +78,7 @@ export function createDegradation(config: DegradationConfig): DegradationState {
     prior: config.prior ?? WEAK_PRIOR,
     maxRul: config.maxRul ?? 1e6,
     samples: config.samples ?? 2000,
+    halfLife: config.halfLife ?? null,
     stats: emptyStats(),
     firstT: null,
     lastT: null,
@@ -83,6 +91,7 @@ export function createDegradation(config: DegradationConfig): DegradationState {
 export function updateDegradation(state: DegradationState, t: number, hi: number): void {
   if (!Number.isFinite(t) || !Number.isFinite(hi)) throw new Error(`degradation model: time and health indicator must be finite numbers, got ${t} and ${hi}`);
   if (state.lastT !== null && t < state.lastT) throw new Error(`degradation model: time went backwards (${t} after ${state.lastT})`);
+  if (state.halfLife !== null && state.lastT !== null) discountStats(state.stats, Math.pow(0.5, (t - state.lastT) / state.halfLife));
   addObservation(state.stats, t, transform(state.kind, state.offset, hi));
   if (state.firstT === null) {
     state.firstT = t;

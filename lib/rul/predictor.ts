@@ -22,6 +22,8 @@ export interface PredictorConfig {
   threshold?: number;
   /** Exponential model offset. */
   offset: number;
+  /** Degradation model forgetting half-life in `unit` (steps for cycles); undefined = no forgetting. */
+  halfLife?: number;
   /** Feature used as the health indicator (degradation model); scalar msgs use it as their name. */
   healthFeature: string;
   /** Features the learner / similarity model use; empty = every numeric feature of the histories. */
@@ -106,7 +108,7 @@ export class RulPredictor {
         const trained = this.state.trained?.kind === 'degradation' ? this.state.trained : null;
         const threshold = this.config.threshold ?? trained?.threshold;
         if (threshold === undefined) throw new Error('the degradation model needs a failure threshold: set one, or record/import histories and train');
-        live.degradation = createDegradation({ kind: this.config.degradationKind, threshold, offset: this.config.offset, prior: trained?.prior, samples: 1000 });
+        live.degradation = createDegradation({ kind: this.config.degradationKind, threshold, offset: this.config.offset, prior: trained?.prior, samples: 1000, halfLife: this.config.halfLife });
       }
       updateDegradation(live.degradation, this.timeIn(live, t), hi);
     }

@@ -11,6 +11,7 @@ export interface RulPredictorDef extends NodeDef {
   degradationKind?: string;
   threshold?: string | number;
   offset?: string | number;
+  halfLife?: string | number;
   healthFeature?: string;
   features?: string;
   settingFeatures?: string;
@@ -53,12 +54,15 @@ export function settingsFrom(def: RulPredictorDef): RulNodeSettings {
   if (!(confidence > 0 && confidence < 1)) throw new Error(`confidence must be between 0 and 1 (0.9 = 90 %), got ${confidence}`);
   const warningHorizon = optionalNumber(def.warningHorizon, 'warning horizon') ?? 0;
   if (warningHorizon < 0) throw new Error(`warning horizon must be >= 0, got ${warningHorizon}`);
+  const halfLife = optionalNumber(def.halfLife, 'forgetting half-life');
+  if (halfLife !== undefined && !(halfLife > 0)) throw new Error(`forgetting half-life must be > 0 (empty: remember everything), got ${halfLife}`);
   const healthFeature = (def.healthFeature ?? '').trim() || 'hi';
   const predictor: PredictorConfig = {
     model,
     degradationKind,
     threshold: optionalNumber(def.threshold, 'failure threshold'),
     offset: optionalNumber(def.offset, 'offset') ?? 0,
+    halfLife,
     healthFeature,
     features: list(def.features),
     settingFeatures: list(def.settingFeatures),

@@ -72,6 +72,22 @@ describe('linear degradation model', () => {
     assert.ok(Math.abs(p.estimate - 100) < 10, `estimate ${p.estimate}`);
   });
 
+  it('follows a bending path when told to forget old observations', () => {
+    // Slope 1 until t = 50, then 3: at t = 80 the level is 140 and the rest to 200 takes 20.
+    const path = (t: number) => (t <= 50 ? t : 50 + 3 * (t - 50));
+    const forgetting = createDegradation({ kind: 'linear', threshold: 200, halfLife: 3 });
+    const remembering = createDegradation({ kind: 'linear', threshold: 200 });
+    for (let t = 0; t <= 80; t++) {
+      updateDegradation(forgetting, t, path(t));
+      updateDegradation(remembering, t, path(t));
+    }
+    const f = predictDegradation(forgetting).estimate;
+    const r = predictDegradation(remembering).estimate;
+    assert.ok(Math.abs(f - 20) < 1, `forgetting estimate ${f}`);
+    assert.ok(r > 25, `remembering estimate ${r}`);
+    assert.throws(() => createDegradation({ kind: 'linear', threshold: 1, halfLife: 0 }), /halfLife must be > 0/);
+  });
+
   it('rejects bad input clearly', () => {
     const m = createDegradation({ kind: 'linear', threshold: 1 });
     assert.throws(() => predictDegradation(m), /no health indicator/);
