@@ -87,12 +87,13 @@ interface Consumer {
   spec: SubscribeSpec;
   listener: SubscriptionConsumer;
   group?: ClientMonitoredItemGroup;
-  last: Map<string, Sample['value']>;
 }
 
 interface Entry {
   consumer: Consumer;
   tag: string;
+  /** Last value seen, carried by a later value-less (bad) reading. */
+  last?: Sample['value'];
 }
 
 /** All consumers sharing one publishing interval, and their live subscription. */
@@ -140,7 +141,7 @@ export class OpcuaSubscriptions {
   add(spec: SubscribeSpec, listener: SubscriptionConsumer): SubscriptionHandle {
     checkSubscribeSpec(spec);
     if (this.closed) throw new Error('OPC UA endpoint is closed');
-    const consumer: Consumer = { spec, listener, last: new Map() };
+    const consumer: Consumer = { spec, listener };
     let channel = this.channels.get(spec.publishingIntervalMs);
     if (!channel) {
       channel = new Channel(spec.publishingIntervalMs);
@@ -311,6 +312,9 @@ export class OpcuaSubscriptions {
       return;
     }
     this.index(channel, consumer);
+    // Changes are taken whole from each publish (raw_notification); the per-item re-emit the group
+    // wires up would only cost CPU.
+    for (const item of group.monitoredItems) item.removeAllListeners('changed');
     const rejected: Array<{ nodeId: string; status: string }> = [];
     group.monitoredItems.forEach((item, i) => {
       const status = item.statusCode;
@@ -338,7 +342,7 @@ export class OpcuaSubscriptions {
         return;
       }
       const spec = consumer.spec.items[i];
-      channel.byHandle.set(handle, { consumer, tag: spec.tag || spec.nodeId.trim() });
+      if (channel.byHandle.get(handle)?.consumer !== consumer) channel.byHandle.set(handle, { consumer, tag: spec.tag || spec.nodeId.trim() });
     });
     if (complete) channel.unindexed.delete(consumer);
   }
@@ -350,6 +354,7 @@ export class OpcuaSubscriptions {
     const data = message.notificationData;
     if (!data || data.length === 0) return;
     let batches: Map<Consumer, Sample[]> | undefined;
+    const source = this.connection.options.endpointUrl;
     for (const notification of data) {
       const items = (notification as DataChangeNotification).monitoredItems;
       if (!items) continue;
@@ -361,8 +366,8 @@ export class OpcuaSubscriptions {
         }
         if (!entry) continue;
         const consumer = entry.consumer;
-        const sample = toSample(entry.tag, change.value, this.connection.options.endpointUrl, consumer.last.get(entry.tag));
-        consumer.last.set(entry.tag, sample.value);
+        const sample = toSample(entry.tag, change.value, source, entry.last);
+        entry.last = sample.value;
         batches ??= new Map();
         const list = batches.get(consumer);
         if (list) list.push(sample);
