@@ -30,3 +30,15 @@ export * as anomaly from './anomaly';
 export { RulPredictor } from './rul/predictor';
 export * as rul from './rul';
 export * as regimes from './regimes';
+// OPC UA: the endpoint, connection and subscriptions by name, names carrying the protocol.
+export { OpcuaEndpoint, connectionStatus as opcuaConnectionStatus } from './protocols/opcua-endpoint';
+export { OpcuaConnection, explainConnectError as explainOpcuaConnectError } from './protocols/opcua-session';
+export type { ConnectionState as OpcuaConnectionState, ConnectionStateEvent as OpcuaConnectionStateEvent, OpcuaConnectionTuning } from './protocols/opcua-session';
+export { OpcuaSubscriptions, checkSubscribeSpec as checkOpcuaSubscribeSpec } from './protocols/opcua-subscription';
+export type { SubscribeSpec as OpcuaSubscribeSpec, MonitorItem as OpcuaMonitorItem, SubscriptionStatus as OpcuaSubscriptionStatus } from './protocols/opcua-subscription';
+export { parseEndpointSettings as parseOpcuaEndpointSettings } from './protocols/opcua-options';
+export type { OpcuaEndpointOptions, OpcuaAuth, OpcuaSecurityMode, OpcuaSecurityPolicy } from './protocols/opcua-options';
+export { readSamples as readOpcuaSamples, writeValue as writeOpcuaValue } from './protocols/opcua-io';
+export { browseChildren as browseOpcua } from './protocols/opcua-browse';
+export { WriteGuard as OpcuaWriteGuard } from './protocols/opcua-write-guard';
+export type { WriteLimit as OpcuaWriteLimit } from './protocols/opcua-write-guard';
