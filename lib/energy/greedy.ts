@@ -80,6 +80,22 @@ class Placer {
     if (sign > 0) this.placements[i] = p;
   }
 
+  /** When set, placements are scored with a p-norm of the profile in place of its maximum (smooth peak). */
+  surrogate: { p: number; scale: number } | null = null;
+
+  private pnormSum(): number {
+    const { p, scale } = this.surrogate as { p: number; scale: number };
+    let sum = 0;
+    for (const kw of this.profile) sum += Math.pow(Math.max(0, kw) / scale, p);
+    return sum;
+  }
+
+  /** Energy cost plus demand charge on the peak (or on its p-norm stand-in). */
+  objective(): number {
+    if (this.surrogate) return this.energy() + this.problem.demandCharge * this.surrogate.scale * Math.pow(this.pnormSum(), 1 / this.surrogate.p);
+    return this.energy() + this.problem.demandCharge * this.peakLevel();
+  }
+
   flatness(): number {
     let sum = 0;
     for (const kw of this.profile) sum += kw * kw;
@@ -116,9 +132,8 @@ class Placer {
     const need = l.duration - l.done;
     const maxRuns = Math.min(Number.isFinite(l.maxStartsPerDay) ? l.maxStartsPerDay : 4, Math.floor(need / Math.max(1, l.minOn)), 4);
     let best = single;
-    const level = this.peakLevel();
     const flat0 = this.flatness();
-    const energy0 = this.energy();
+    const objective0 = this.objective();
     for (let k = 2; k <= maxRuns; k++) {
       const lengths = Array.from({ length: k }, (_, c) => Math.floor(need / k) + (c < need % k ? 1 : 0));
       const placed: Placement[] = [];
@@ -135,7 +150,7 @@ class Placer {
           from = slots[slots.length - 1] + 1 + Math.max(1, l.minOff);
         }
       }
-      const cost = this.energy() - energy0 + this.problem.demandCharge * (this.peakLevel() - level);
+      const cost = this.objective() - objective0;
       const flat = this.flatness() - flat0;
       for (const pl of placed) this.apply(i, pl, -1);
       if (!ok) continue;
@@ -159,6 +174,9 @@ class Placer {
     const shape = l.splittable ? new Array(need).fill(l.profile[0]) : l.profile;
     const limit = Math.min(problem.contractLimitKw ?? Infinity, cap);
     const level = this.peakLevel();
+    const sur = this.surrogate;
+    const sum0 = sur ? this.pnormSum() : 0;
+    const norm0 = sur ? Math.pow(sum0, 1 / sur.p) : 0;
     let best: { placement: Placement; cost: number; flat: number } | undefined;
     const first = l.splittable && l.runningFor ? 0 : lo;
     const last = l.splittable && l.runningFor ? 0 : hi - need;
@@ -166,6 +184,7 @@ class Placer {
       let energy = 0;
       let peak = level;
       let flat = 0;
+      let dsum = 0;
       let ok = true;
       for (let k = 0; k < need; k++) {
         const kw = this.profile[s + k] + shape[k];
@@ -173,13 +192,14 @@ class Placer {
           ok = false;
           break;
         }
+        if (sur) dsum += Math.pow(kw / sur.scale, sur.p) - Math.pow(Math.max(0, this.profile[s + k]) / sur.scale, sur.p);
         energy += slotCost(problem, s + k) * shape[k];
         // Flatness (sum of squares added) breaks ties on the peak plateau towards level profiles.
         flat += kw * kw - this.profile[s + k] * this.profile[s + k];
         if (kw > peak) peak = kw;
       }
       if (!ok) continue;
-      const cost = energy + problem.demandCharge * (peak - level);
+      const cost = sur ? energy + problem.demandCharge * sur.scale * (Math.pow(sum0 + dsum, 1 / sur.p) - norm0) : energy + problem.demandCharge * (peak - level);
       if (!best || cost < best.cost - 1e-9 || (cost < best.cost + 1e-9 && flat < best.flat - 1e-9)) {
         best = { placement: l.splittable ? { skipped: false, slots: blockSlots(s, need) } : { skipped: false, start: s }, cost, flat };
       }
@@ -227,7 +247,22 @@ export function greedyPlan(problem: Problem, diagnosis: Diagnosis, rounds = 8): 
       }
     }
   }
-  if (best.unplaced.length === 0) improve(problem, new Placer(problem, best.placements), lf, rounds);
+  if (best.unplaced.length === 0) {
+    const placer = new Placer(problem, best.placements);
+    if (problem.demandCharge > 0) {
+      // Level the profile with a smooth stand-in for the peak, then polish on the true cost.
+      const before = best.placements.slice();
+      const beforeTotal = evaluate(problem, before).total;
+      placer.surrogate = { p: 16, scale: Math.max(1, evaluate(problem, best.placements).peakKw) };
+      improve(problem, placer, lf, rounds, true);
+      placer.surrogate = null;
+      improve(problem, placer, lf, rounds);
+      if (evaluate(problem, placer.placements).total > beforeTotal) {
+        before.forEach((p, i) => (best.placements[i] = p));
+        improve(problem, new Placer(problem, best.placements), lf, rounds);
+      }
+    } else improve(problem, placer, lf, rounds);
+  }
   return best;
 }
 
@@ -264,9 +299,10 @@ function placeAll(problem: Problem, diagnosis: Diagnosis, lf: number[], cap: num
 }
 
 /** Moves one load at a time to its best place while the total cost falls. */
-function improve(problem: Problem, placer: Placer, lf: number[], rounds: number): void {
+function improve(problem: Problem, placer: Placer, lf: number[], rounds: number, surrogate = false): void {
   const movable = problem.loads.map((l, i) => i).filter((i) => problem.loads[i].fixedStart === undefined && !problem.loads[i].runningFor);
-  let current = evaluate(problem, placer.placements).total;
+  const total = () => (surrogate ? placer.objective() + evaluate(problem, placer.placements).skipPenalty : evaluate(problem, placer.placements).total);
+  let current = total();
   let flat = placer.flatness();
   for (let r = 0; r < rounds; r++) {
     let improved = false;
@@ -280,22 +316,22 @@ function improve(problem: Problem, placer: Placer, lf: number[], rounds: number)
       let next: Placement = old;
       if (found) {
         placer.apply(i, found.placement, +1);
-        const total = evaluate(problem, placer.placements).total;
+        const after = total();
         const newFlat = placer.flatness();
         placer.apply(i, found.placement, -1);
-        if (total < current - 1e-7 || (total < current + 1e-7 && newFlat < flat * (1 - 1e-9))) {
+        if (after < current - 1e-7 || (after < current + 1e-7 && newFlat < flat * (1 - 1e-9))) {
           next = found.placement;
-          if (total < current - 1e-7) improved = true;
-          current = total;
+          if (after < current - 1e-7) improved = true;
+          current = after;
           flat = newFlat;
         }
       }
       if (l.optional && !old.skipped) {
         placer.placements[i] = { skipped: true };
-        const total = evaluate(problem, placer.placements).total;
-        if (total < current - 1e-7) {
+        const after = total();
+        if (after < current - 1e-7) {
           next = { skipped: true };
-          current = total;
+          current = after;
           improved = true;
         }
       }

@@ -65,14 +65,16 @@ export function generateScenario(o: ScenarioOptions): ProblemInput {
       load.maxStartsPerDay = 3;
     }
     if (i > 0 && rnd() < 0.1) {
-      const k = Math.floor(rnd() * i);
-      const pred = loads[k];
-      load.after = [pred.id];
+      // Precedence only where the follower can still fit after its predecessor's earliest finish.
+      const pred = loads[Math.floor(rnd() * i)];
       const predEarliest = Math.round(((pred.earliestStart as number) - startTime) / slotMs);
       const predDeadline = Math.round(((pred.deadline as number) - startTime) / slotMs);
-      const from = Math.min(slots - duration, predEarliest + Math.ceil((pred.durationMinutes as number) / 15));
-      load.earliestStart = startTime + from * slotMs;
-      load.deadline = startTime + Math.min(slots, Math.max(from + duration + 4, predDeadline + duration + 4)) * slotMs;
+      const from = predEarliest + Math.ceil((pred.durationMinutes as number) / 15);
+      if (from + duration <= slots) {
+        load.after = [pred.id];
+        load.earliestStart = startTime + from * slotMs;
+        load.deadline = startTime + Math.min(slots, Math.max(from + duration + 4, predDeadline + duration + 4)) * slotMs;
+      }
     }
     loads.push(load);
   }

@@ -6,8 +6,7 @@ import { planCommands } from './commands';
 import { type Diagnosis, diagnose } from './diagnose';
 import { type Evaluation, type Placement, evaluate, violations } from './evaluate';
 import { greedyPlan, naivePlan } from './greedy';
-import type { Progress, SolveResult } from './highs-solve';
-import { buildMilp } from './milp';
+import type { SolveResult } from './highs-solve';
 import { type Problem, parseProblem } from './problem';
 import { solveInWorker } from './worker-client';
 
@@ -22,14 +21,15 @@ export interface PlanOptions {
   now?: number;
   /** Extra time the worker gets beyond the solver limit before it is stopped (ms). */
   graceMs?: number;
-  onProgress?: (p: Progress) => void;
+  /** Called with the gap of each improving plan the solver finds. */
+  onProgress?: (gap: number) => void;
 }
 
 export interface PlanOutcome {
   schedule: Schedule;
   commands: Command[];
   problem?: Problem;
-  solver?: SolveResult;
+  solver?: Omit<SolveResult, 'values' | 'objective'>;
 }
 
 export interface PlanRun {
@@ -125,46 +125,43 @@ function assemble(problem: Problem, diagnosis: Diagnosis, placements: Placement[
 /** Plans a request; the promise always settles with a schedule (status says how good it is). */
 export function startPlan(input: unknown, options: PlanOptions = {}): PlanRun {
   const t0 = Date.now();
-  const problem = parseProblem(input, options.now ?? Date.now()); // bad input throws here, synchronously
+  const now = options.now ?? Date.now();
+  const problem = parseProblem(input, now); // bad input throws here, synchronously
   const diagnosis = diagnose(problem);
   if (diagnosis.errors.length) return { outcome: Promise.resolve(infeasibleSchedule(problem, diagnosis.errors, problem.startTime)), cancel: () => undefined };
-
   const naive = evaluate(problem, naivePlan(problem, diagnosis));
-  const greedy = greedyPlan(problem, diagnosis);
-  const greedyValid = greedy.unplaced.length === 0 && violations(problem, greedy.placements).length === 0;
-  const publishGreedy = (why: string): PlanOutcome =>
-    greedyValid
-      ? assemble(problem, diagnosis, greedy.placements, naive, 'greedy', 1, `greedy plan (${why}); optimality gap unknown`, (Date.now() - t0) / 1000, [])
-      : infeasibleSchedule(problem, [`no plan found: the greedy could not place ${greedy.unplaced.map((id) => `"${id}"`).join(', ')} under the contracted limit, and ${why}`], problem.startTime);
+  const valid = (p: Placement[] | undefined): p is Placement[] => !!p && p.length === problem.loads.length && violations(problem, p).length === 0;
+  const greedyOutcome = (greedy: Placement[] | undefined, why: string, unplaced: string[] = []): PlanOutcome =>
+    valid(greedy)
+      ? assemble(problem, diagnosis, greedy, naive, 'greedy', 1, `greedy plan (${why}); optimality gap unknown`, (Date.now() - t0) / 1000, [])
+      : infeasibleSchedule(problem, [`no plan found: ${unplaced.length ? `the greedy could not place ${unplaced.map((id) => `"${id}"`).join(', ')} under the contracted limit, and ` : ''}${why}`], problem.startTime);
 
   const hasChoices = problem.loads.some((l) => l.fixedStart === undefined && !diagnosis.excluded.has(l.id));
   if (options.solver === 'none' || !hasChoices) {
-    const why = hasChoices ? 'solver disabled' : 'nothing to choose';
-    if (!hasChoices && greedyValid) return { outcome: Promise.resolve(assemble(problem, diagnosis, greedy.placements, naive, 'optimal', 0, 'optimal: nothing to choose', 0, [])), cancel: () => undefined };
-    return { outcome: Promise.resolve(publishGreedy(why)), cancel: () => undefined };
+    const g = greedyPlan(problem, diagnosis);
+    if (!hasChoices && valid(g.placements)) return { outcome: Promise.resolve(assemble(problem, diagnosis, g.placements, naive, 'optimal', 0, 'optimal: nothing to choose', 0, [])), cancel: () => undefined };
+    return { outcome: Promise.resolve(greedyOutcome(g.placements, 'solver disabled', g.unplaced)), cancel: () => undefined };
   }
 
-  const model = buildMilp(problem, diagnosis);
   const run = solveInWorker(
-    { lp: model.lp, columns: model.columns, warmStart: greedyValid ? model.encode(greedy.placements) : undefined, timeLimitSeconds: options.timeLimitSeconds ?? 5, gap: options.gap ?? 0.001 },
+    { input, now, timeLimitSeconds: options.timeLimitSeconds ?? 5, gap: options.gap ?? 0.001 },
     { graceMs: options.graceMs, onProgress: options.onProgress },
   );
   const outcome = run.result.then((res): PlanOutcome => {
     const seconds = (Date.now() - t0) / 1000;
+    // The worker died before even the greedy plan: make it here.
+    const greedy = res.greedy ?? (() => {
+      const g = greedyPlan(problem, diagnosis);
+      return { placements: g.placements, unplaced: g.unplaced, valid: valid(g.placements) };
+    })();
+    const solverResult = { status: res.status, gap: res.gap, seconds: res.seconds, message: res.message };
     if (res.status === 'infeasible') {
       return infeasibleSchedule(problem, [`no plan fits every required load together${problem.contractLimitKw !== undefined ? ` under the contracted ${problem.contractLimitKw} kW` : ''} with their windows and precedence${greedy.unplaced.length ? `; the greedy could not place ${greedy.unplaced.map((id) => `"${id}"`).join(', ')}` : ''}`], problem.startTime);
     }
-    let solved: Placement[] | undefined;
-    if (res.values) {
-      const candidate = model.decode(res.values);
-      if (violations(problem, candidate).length === 0) solved = candidate;
-    }
-    if (!solved) {
-      const outcome = publishGreedy(res.message ?? `solver returned no plan (${res.status})`);
-      return { ...outcome, solver: res };
-    }
+    const solved = valid(res.placements) ? res.placements : undefined;
+    if (!solved) return { ...greedyOutcome(greedy.placements, res.message ?? `solver returned no plan (${res.status})`, greedy.unplaced), solver: solverResult };
     const solvedEv = evaluate(problem, solved);
-    const greedyEv = greedyValid ? evaluate(problem, greedy.placements) : undefined;
+    const greedyEv = valid(greedy.placements) ? evaluate(problem, greedy.placements) : undefined;
     const useGreedy = greedyEv !== undefined && greedyEv.total < solvedEv.total - 1e-9;
     const chosen = useGreedy ? greedy.placements : solved;
     const gap = Number.isFinite(res.gap) ? res.gap : 1;
@@ -173,7 +170,7 @@ export function startPlan(input: unknown, options: PlanOptions = {}): PlanRun {
       status === 'optimal'
         ? `optimal within ${(gap * 100).toFixed(2)} % in ${seconds.toFixed(1)} s`
         : `time limit: best plan found${useGreedy ? ' (the greedy)' : ''}, gap ${Number.isFinite(res.gap) ? (res.gap * 100).toFixed(1) + ' %' : 'unknown'}${res.message ? ` (${res.message})` : ''}`;
-    return { ...assemble(problem, diagnosis, chosen, naive, status, gap, message, seconds, []), solver: res };
+    return { ...assemble(problem, diagnosis, chosen, naive, status, gap, message, seconds, []), solver: solverResult };
   });
   return { outcome, cancel: run.cancel };
 }

@@ -1,9 +1,8 @@
-// Worker-thread entry: solves one MILP with HiGHS off the event loop, posting each improving plan
-// so the caller holds the best plan so far even if it has to stop the worker.
+// Worker-thread entry: runs one planning job (greedy, then HiGHS) off the event loop and posts its
+// events: the greedy plan, each improving plan, the final result.
 import { parentPort, workerData } from 'node:worker_threads';
-import { type SolveRequest, solveMilp } from './highs-solve';
+import { type PlanJob, runPlanJob } from './plan-job';
 
-const request = workerData as SolveRequest;
-solveMilp(request, (progress) => parentPort?.postMessage({ type: 'progress', progress }))
-  .then((result) => parentPort?.postMessage({ type: 'result', result }))
-  .catch((err: unknown) => parentPort?.postMessage({ type: 'result', result: { status: 'error', gap: Infinity, seconds: 0, message: err instanceof Error ? err.message : String(err) } }));
+runPlanJob(workerData as PlanJob, (event) => parentPort?.postMessage(event)).catch((err: unknown) =>
+  parentPort?.postMessage({ type: 'result', status: 'error', gap: Infinity, seconds: 0, message: err instanceof Error ? err.message : String(err) }),
+);

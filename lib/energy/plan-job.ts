@@ -1,0 +1,35 @@
+// The whole planning job as it runs inside the worker thread: greedy plan first (reported at once,
+// so the caller always has a fallback), then the MILP warm-started with it; every improving
+// solution is decoded to placements and reported, so the best plan so far survives a stopped worker.
+import { diagnose } from './diagnose';
+import { type Placement, violations } from './evaluate';
+import { greedyPlan } from './greedy';
+import { type SolverStatus, solveMilp } from './highs-solve';
+import { buildMilp } from './milp';
+import { parseProblem } from './problem';
+
+export interface PlanJob {
+  input: unknown;
+  now: number;
+  timeLimitSeconds: number;
+  gap: number;
+}
+
+export type JobEvent =
+  | { type: 'greedy'; placements: Placement[]; unplaced: string[]; valid: boolean }
+  | { type: 'progress'; placements: Placement[]; gap: number }
+  | { type: 'result'; status: SolverStatus; placements?: Placement[]; gap: number; seconds: number; message?: string };
+
+export async function runPlanJob(job: PlanJob, emit: (e: JobEvent) => void): Promise<void> {
+  const problem = parseProblem(job.input, job.now);
+  const diagnosis = diagnose(problem);
+  const greedy = greedyPlan(problem, diagnosis);
+  const valid = greedy.unplaced.length === 0 && violations(problem, greedy.placements).length === 0;
+  emit({ type: 'greedy', placements: greedy.placements, unplaced: greedy.unplaced, valid });
+  const model = buildMilp(problem, diagnosis);
+  const result = await solveMilp(
+    { lp: model.lp, columns: model.columns, warmStart: valid ? model.encode(greedy.placements) : undefined, timeLimitSeconds: job.timeLimitSeconds, gap: job.gap },
+    (p) => emit({ type: 'progress', placements: model.decode(p.values), gap: p.gap }),
+  );
+  emit({ type: 'result', status: result.status, placements: result.values ? model.decode(result.values) : undefined, gap: result.gap, seconds: result.seconds, message: result.message });
+}
