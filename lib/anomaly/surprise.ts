@@ -2,7 +2,8 @@
 // - the stream is quantised on a scale fixed after a warm-up (its spread then);
 // - each sample activates a set of contexts, short quantised shapes at several scales (the value
 //   with the last one, two and three values; the value with the means over 4 and 16 samples; the
-//   local spread), looked up in a decaying count table: the raw surprise is how new they are;
+//   local spread; with timestamps, the value and the recent means with the hour of day), looked up
+//   in a decaying count table: the raw surprise is how new they are;
 // - a self-normalising layer compares the raw surprise with the stream's own recent peak, so that
 //   one threshold fits every stream: only "the most unusual thing seen in a long while" scores
 //   above 0.5;
@@ -23,6 +24,8 @@ export interface SurpriseOptions {
   suppression?: number;
   /** Score that counts as an alarm for the suppression. */
   alarm?: number;
+  /** Add hour-of-day contexts when timestamps are given (daily cycles: shifts, load, weather). */
+  daily?: boolean;
 }
 
 const DEFAULTS: Required<SurpriseOptions> = {
@@ -30,8 +33,9 @@ const DEFAULTS: Required<SurpriseOptions> = {
   resolution: 3,
   memory: 1000,
   peakHalfLife: 2000,
-  suppression: 200,
+  suppression: 100,
   alarm: 0.5,
+  daily: true,
 };
 
 const TABLE = 1 << 15;
@@ -51,10 +55,12 @@ export class SurpriseDetector implements StreamingDetector {
   private warm: number[] = [];
   private peak = 0;
   private sinceAlarm = -1;
+  private hour = -1;
 
   constructor(options: SurpriseOptions = {}) {
     this.o = { ...DEFAULTS, ...options };
     for (const [k, v] of Object.entries(this.o)) {
+      if (typeof v === 'boolean') continue;
       if (!(typeof v === 'number' && Number.isFinite(v) && v > 0)) throw new Error(`${k} must be a positive number, got ${v}`);
     }
     if (this.o.warmup < 10) throw new Error(`warmup must be at least 10 samples, got ${this.o.warmup}`);
@@ -62,8 +68,9 @@ export class SurpriseDetector implements StreamingDetector {
     this.peakDecay = Math.pow(0.5, 1 / this.o.peakHalfLife);
   }
 
-  update(value: number): number {
+  update(value: number, timestamp?: number): number {
     if (!Number.isFinite(value)) throw new Error(`value must be a finite number, got ${value}`);
+    this.hour = timestamp !== undefined && Number.isFinite(timestamp) ? Math.floor(timestamp / 3_600_000) % 24 : -1;
     this.n++;
     this.recent.push(value);
     if (this.n <= this.o.warmup) {
@@ -74,8 +81,8 @@ export class SurpriseDetector implements StreamingDetector {
     const raw = this.novelty();
     const peak = this.peak;
     this.peak = Math.max(raw, peak * this.peakDecay);
-    if (this.n <= this.o.warmup * 2) return 0;
     const r = raw / (peak + 1e-9);
+    if (this.n <= this.o.warmup * 2) return 0;
     return this.suppress(r / (1 + r));
   }
 
@@ -123,6 +130,7 @@ export class SurpriseDetector implements StreamingDetector {
       hash3(7, a, 0, 0),
       hash3(8, c, spread, 0),
     ];
+    if (this.hour >= 0 && this.o.daily) keys.push(hash3(9, a, this.hour, 0), hash3(10, m4, c, this.hour));
     let novel = 0;
     for (const key of keys) {
       const cnt = this.counts[key];
