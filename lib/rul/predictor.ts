@@ -61,6 +61,9 @@ export interface PredictorState {
 
 export const emptyPredictorState = (): PredictorState => ({ version: 1, histories: [], recording: {}, trained: null, live: {} });
 
+/** Assets tracked at once: a bound on memory when msg topics are not what they should be. */
+const MAX_ASSETS = 1000;
+
 const UNIT_MS: Record<RulUnit, number> = { cycles: NaN, hours: 3.6e6, seconds: 1000 };
 
 function isState(v: unknown): v is PredictorState {
@@ -89,26 +92,32 @@ export class RulPredictor {
 
   /** Adds an observation for an asset; appends it to the asset's recording when recording. */
   observe(asset: string, t: number, features: Record<string, number>, record: boolean): void {
+    // Everything that can refuse the observation is checked before any state changes.
     let live = this.state.live[asset];
-    if (!live) live = this.state.live[asset] = { firstT: t, count: 0, rows: [] };
-    const last = live.rows[live.rows.length - 1];
+    if (!live && Object.keys(this.state.live).length >= MAX_ASSETS) throw new Error(`too many assets (${MAX_ASSETS}): send msg.command = "reset" for assets no longer watched`);
+    const last = live?.rows[live.rows.length - 1];
     if (last && t < last.t) throw new Error(`asset ${asset}: time went backwards (${new Date(t).toISOString()} after ${new Date(last.t).toISOString()})`);
+    const rec = this.state.recording[asset];
+    if (record && rec && rec.rows.length >= this.config.maxRows) throw new Error(`asset ${asset}: the recording reached ${this.config.maxRows} rows; send end-of-life or raise the limit`);
+    let hi = 0;
+    let threshold: number | undefined;
+    const trained = this.state.trained?.kind === 'degradation' ? this.state.trained : null;
+    if (this.config.model === 'degradation') {
+      const v = features[this.config.healthFeature];
+      if (v === undefined) throw new Error(`health indicator "${this.config.healthFeature}" is not among the features (${Object.keys(features).slice(0, 10).join(', ')})`);
+      hi = v;
+      threshold = this.config.threshold ?? trained?.threshold;
+      if (threshold === undefined) throw new Error('the degradation model needs a failure threshold: set one, or record/import histories and train');
+    }
+
+    if (!live) live = this.state.live[asset] = { firstT: t, count: 0, rows: [] };
     live.count++;
     live.rows.push({ t, f: { ...features } });
     if (live.rows.length > this.config.maxRows) live.rows.splice(0, live.rows.length - this.config.maxRows);
-    if (record) {
-      const rec = (this.state.recording[asset] ??= { asset, rows: [], failed: true });
-      if (rec.rows.length >= this.config.maxRows) throw new Error(`asset ${asset}: the recording reached ${this.config.maxRows} rows; send end-of-life or raise the limit`);
-      rec.rows.push({ t, f: { ...features } });
-    }
+    if (record) (this.state.recording[asset] ??= { asset, rows: [], failed: true }).rows.push({ t, f: { ...features } });
     if (this.config.model === 'degradation') {
-      const hi = features[this.config.healthFeature];
-      if (hi === undefined) throw new Error(`health indicator "${this.config.healthFeature}" is not among the features (${Object.keys(features).join(', ')})`);
       if (!live.degradation) {
-        const trained = this.state.trained?.kind === 'degradation' ? this.state.trained : null;
-        const threshold = this.config.threshold ?? trained?.threshold;
-        if (threshold === undefined) throw new Error('the degradation model needs a failure threshold: set one, or record/import histories and train');
-        live.degradation = createDegradation({ kind: this.config.degradationKind, threshold, offset: this.config.offset, prior: trained?.prior, samples: 1000, halfLife: this.config.halfLife });
+        live.degradation = createDegradation({ kind: this.config.degradationKind, threshold: threshold as number, offset: this.config.offset, prior: trained?.prior, samples: 1000, halfLife: this.config.halfLife });
       }
       updateDegradation(live.degradation, this.timeIn(live, t), hi);
     }
@@ -254,6 +263,7 @@ export class RulPredictor {
       if (unit === 'cycles' || this.config.unit === 'cycles') outUnit = unit;
       else k = UNIT_MS[unit] / UNIT_MS[this.config.unit];
     }
+    if (![p.estimate, p.lower, p.upper, k].every(Number.isFinite)) throw new Error(`asset ${asset}: the ${model} model gave no finite RUL (inputs out of range?)`);
     const est = Math.max(0, p.estimate * k);
     const lower = Math.max(0, Math.min(est, p.lower * k));
     const upper = Math.max(est, p.upper * k);
