@@ -1,13 +1,15 @@
 // On-demand reads and writes on a session, in terms of the lib's Sample contract.
 import { AttributeIds, DataType, StatusCodes, type ClientSession } from 'node-opcua-client';
 import type { Sample } from '../contracts';
+import { resolveNodeIds } from './opcua-namespaces';
 import { coerceForWrite, toSample } from './opcua-values';
 import type { MonitorItem } from './opcua-subscription';
 
 /** Reads the current value of each item, one request for all. */
 export async function readSamples(session: ClientSession, items: MonitorItem[], source?: string): Promise<Sample[]> {
   if (items.length === 0) return [];
-  const values = await session.read(items.map((i) => ({ nodeId: i.nodeId.trim(), attributeId: AttributeIds.Value })));
+  const ids = await resolveNodeIds(session, items.map((i) => i.nodeId));
+  const values = await session.read(ids.map((nodeId) => ({ nodeId, attributeId: AttributeIds.Value })));
   return values.map((dv, k) => toSample(items[k].tag || items[k].nodeId.trim(), dv, source));
 }
 
@@ -23,7 +25,7 @@ export interface WriteOutcome {
  * with every write). Throws with the server's status when the write is refused.
  */
 export async function writeValue(session: ClientSession, nodeId: string, value: unknown, prepare?: (oldValue: unknown) => unknown): Promise<WriteOutcome> {
-  const id = nodeId.trim();
+  const [id] = await resolveNodeIds(session, [nodeId]);
   const [typeRead, current] = await session.read([
     { nodeId: id, attributeId: AttributeIds.DataType },
     { nodeId: id, attributeId: AttributeIds.Value },

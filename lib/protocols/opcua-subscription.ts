@@ -16,6 +16,7 @@ import {
 } from 'node-opcua-client';
 import type { Sample } from '../contracts';
 import type { OpcuaConnection } from './opcua-session';
+import { resolveNodeIds } from './opcua-namespaces';
 import { toSample } from './opcua-values';
 
 export type DeadbandKind = 'none' | 'absolute' | 'percent';
@@ -288,9 +289,19 @@ export class OpcuaSubscriptions {
           });
     // Created synchronously so its client handles can be indexed the moment data arrives,
     // which may be before the create call's promise settles (initial values).
+    const session = channel.session;
+    let nodeIds: string[];
+    try {
+      nodeIds = session ? await resolveNodeIds(session, spec.items.map((i) => i.nodeId)) : spec.items.map((i) => i.nodeId.trim());
+    } catch (err) {
+      // A configuration problem of this consumer alone: report it, leave the others running.
+      consumer.listener.onStatus({ state: 'error', message: err instanceof Error ? err.message : String(err) });
+      return;
+    }
+    if (channel.subscription !== subscription || !channel.consumers.has(consumer)) return;
     const group = ClientMonitoredItemGroup.create(
       subscription,
-      spec.items.map((i) => ({ nodeId: i.nodeId.trim(), attributeId: AttributeIds.Value })),
+      nodeIds.map((nodeId) => ({ nodeId, attributeId: AttributeIds.Value })),
       { samplingInterval: spec.samplingIntervalMs, queueSize: spec.queueSize, discardOldest: spec.discardOldest !== false, filter },
       TimestampsToReturn.Both,
     );

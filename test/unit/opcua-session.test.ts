@@ -80,6 +80,29 @@ describe('OPC UA connection and subscriptions (lib, real server)', () => {
     await until('subscription deleted on the server', () => srv.subscriptions() === 0, 3000);
   });
 
+  it('understands node ids written with a namespace URI (nsu=)', async () => {
+    const srv = await server();
+    const ep = endpointFor(srv.url);
+    const session = await ep.session(15000);
+    const [temp] = await readSamples(session, [{ nodeId: 'nsu=urn:millwright:test;s=Temperature' }]);
+    assert.equal(temp.value, 20.5);
+    await assert.rejects(readSamples(session, [{ nodeId: 'nsu=urn:nowhere;s=X' }]), /namespace "urn:nowhere" of nsu=urn:nowhere;s=X is not on the server/);
+    const got: Sample[] = [];
+    const statuses: SubscriptionStatus[] = [];
+    ep.subscriptions.add(
+      { items: [{ nodeId: 'nsu=urn:millwright:test;s=Counter', tag: 'c' }], publishingIntervalMs: 100, samplingIntervalMs: 50, queueSize: 5, deadband: { type: 'none', value: 0 } },
+      { onData: (s) => got.push(...s), onStatus: () => undefined },
+    );
+    ep.subscriptions.add(
+      { items: [{ nodeId: 'nsu=urn:nowhere;s=X' }], publishingIntervalMs: 100, samplingIntervalMs: 50, queueSize: 5, deadband: { type: 'none', value: 0 } },
+      { onData: () => undefined, onStatus: (s) => statuses.push(s) },
+    );
+    await until('data by namespace URI', () => got.length > 0, 5000);
+    assert.equal(got[0].tag, 'c');
+    await until('error for the unknown namespace', () => statuses.some((s) => s.state === 'error'), 5000);
+    assert.match(statuses.find((s) => s.state === 'error')!.message, /urn:nowhere/);
+  });
+
   it('applies an absolute deadband on the server', async () => {
     const srv = await server({ tickMs: 0 });
     const ep = endpointFor(srv.url);
