@@ -1,12 +1,13 @@
 // The strong univariate detector ("surprise"), after contextual detectors such as CAD OSE:
-// - the stream is quantised on a scale fixed after a warm-up (its spread then);
+// - the stream is quantised on a scale fixed after a warm-up (its spread then), by an ensemble of
+//   quantisations (coarse and fine, linear and logarithmic);
 // - each sample activates a set of contexts, short quantised shapes at several scales (the value
 //   with the last one, two and three values; the value with the means over 4 and 16 samples; the
 //   local spread; with timestamps, the value and the recent means with the hour of day), looked up
 //   in a decaying count table: the raw surprise is how new they are;
-// - a self-normalising layer compares the raw surprise with the stream's own recent peak, so that
-//   one threshold fits every stream: only "the most unusual thing seen in a long while" scores
-//   above 0.5;
+// - a self-normalising layer compares each member's raw surprise with its own recent peak, so that
+//   one threshold fits every stream, and averages the members: only "the most unusual thing seen
+//   in a long while" scores above 0.5;
 // - after an alarm, re-alarms are damped for a while so that one event gives one detection.
 // Memory is fixed (a 32k count table and 16 recent values) whatever the stream length.
 import { checkSnapshot, Ring, type DetectorSnapshot, type StreamingDetector } from './detector';
@@ -14,8 +15,12 @@ import { checkSnapshot, Ring, type DetectorSnapshot, type StreamingDetector } fr
 export interface SurpriseOptions {
   /** Samples used to set the quantisation scale, before any score is given. */
   warmup?: number;
-  /** Quantisation levels per warm-up spread. */
-  resolution?: number;
+  /**
+   * The ensemble: each member quantises the stream its own way (levels per warm-up spread, linear
+   * or logarithmic beyond one spread, which keeps heavy-tailed spikes to a few levels); their
+   * self-normalised surprises are averaged, which steadies the score.
+   */
+  members?: Member[];
   /** Memory of the context counts in samples (counts decay with about this time constant x 4). */
   memory?: number;
   /** Half-life in samples of the recent peak that normalises the raw surprise. */
@@ -30,7 +35,12 @@ export interface SurpriseOptions {
 
 const DEFAULTS: Required<SurpriseOptions> = {
   warmup: 150,
-  resolution: 3,
+  members: [
+    { resolution: 2, compress: false },
+    { resolution: 3, compress: false },
+    { resolution: 4, compress: true },
+    { resolution: 6, compress: true },
+  ],
   memory: 1000,
   peakHalfLife: 2000,
   suppression: 100,
@@ -39,6 +49,12 @@ const DEFAULTS: Required<SurpriseOptions> = {
 };
 
 const TABLE = 1 << 15;
+
+/** One quantisation of the stream: levels per warm-up spread, linear or logarithmic. */
+export interface Member {
+  resolution: number;
+  compress: boolean;
+}
 /** Damped scores right after an alarm are multiplied by at least this. */
 const DAMP = 0.5;
 
@@ -53,14 +69,19 @@ export class SurpriseDetector implements StreamingDetector {
   private scale = 0;
   private center = 0;
   private warm: number[] = [];
-  private peak = 0;
+  private readonly members: Member[];
+  private peaks: number[];
+  private readonly keys = new Int32Array(10);
   private sinceAlarm = -1;
   private hour = -1;
 
   constructor(options: SurpriseOptions = {}) {
     this.o = { ...DEFAULTS, ...options };
+    this.members = this.o.members.map((m) => ({ resolution: m.resolution, compress: m.compress === true }));
+    if (this.members.length === 0 || this.members.some((m) => !(m.resolution > 0))) throw new Error('members need a positive resolution each');
+    this.peaks = this.members.map(() => 0);
     for (const [k, v] of Object.entries(this.o)) {
-      if (typeof v === 'boolean') continue;
+      if (typeof v === 'boolean' || Array.isArray(v)) continue;
       if (!(typeof v === 'number' && Number.isFinite(v) && v > 0)) throw new Error(`${k} must be a positive number, got ${v}`);
     }
     if (this.o.warmup < 10) throw new Error(`warmup must be at least 10 samples, got ${this.o.warmup}`);
@@ -78,10 +99,19 @@ export class SurpriseDetector implements StreamingDetector {
       if (this.n === this.o.warmup) this.setScale();
       return 0;
     }
-    const raw = this.novelty();
-    const peak = this.peak;
-    this.peak = Math.max(raw, peak * this.peakDecay);
-    const r = raw / (peak + 1e-9);
+    const members = this.members;
+    let r = 0;
+    for (let m = 0; m < members.length; m++) {
+      const raw = this.novelty(m);
+      const peak = this.peaks[m];
+      this.peaks[m] = Math.max(raw, peak * this.peakDecay);
+      r += raw / (peak + 1e-9);
+    }
+    r /= members.length;
+    if ((this.n & 255) === 0) {
+      const decay = this.countDecay ** 256;
+      for (let i = 0; i < TABLE; i++) this.counts[i] *= decay;
+    }
     if (this.n <= this.o.warmup * 2) return 0;
     return this.suppress(r / (1 + r));
   }
@@ -92,15 +122,19 @@ export class SurpriseDetector implements StreamingDetector {
     const range = sorted[sorted.length - 1] - sorted[0];
     this.center = q(0.5);
     // A flat warm-up still needs a scale: fall back to a fraction of the level itself.
-    this.scale = Math.max(q(0.75) - q(0.25), range / 4, Math.abs(this.center) * 1e-3, 1e-9) / this.o.resolution;
+    this.scale = Math.max(q(0.75) - q(0.25), range / 4, Math.abs(this.center) * 1e-3, 1e-9);
     this.warm = [];
   }
 
-  private level(x: number): number {
-    return Math.floor((x - this.center) / this.scale);
+  /** Quantisation level of x for a member: linear, or logarithmic beyond one warm-up spread. */
+  private level(x: number, m: Member): number {
+    const u = (x - this.center) / this.scale;
+    return Math.floor(m.compress ? m.resolution * Math.sign(u) * Math.log1p(Math.abs(u)) : m.resolution * u);
   }
 
-  private novelty(): number {
+  private novelty(index: number): number {
+    const member = this.members[index];
+    const salt = 16 * index;
     const r = this.recent;
     const len = r.length;
     let s4 = 0;
@@ -113,35 +147,34 @@ export class SurpriseDetector implements StreamingDetector {
       q16 += v * v;
     }
     const m16 = s16 / len;
-    const spread = Math.round(Math.sqrt(Math.max(0, q16 / len - m16 * m16)) / this.scale);
-    const a = this.level(r.back(0));
-    const p1 = this.level(r.back(1));
-    const p2 = this.level(r.back(2));
-    const p3 = this.level(r.back(3));
-    const m4 = this.level(s4 / Math.min(4, len));
-    const c = this.level(m16);
-    const keys = [
-      hash3(1, a, p1, 0),
-      hash3(2, a, m4, c),
-      hash3(3, a, c, spread),
-      hash3(4, a, p1, p2),
-      hash3(5, p1, p2, p3),
-      hash3(6, a, p3, 0),
-      hash3(7, a, 0, 0),
-      hash3(8, c, spread, 0),
-    ];
-    if (this.hour >= 0 && this.o.daily) keys.push(hash3(9, a, this.hour, 0), hash3(10, m4, c, this.hour));
+    const spread = Math.round((member.resolution * Math.sqrt(Math.max(0, q16 / len - m16 * m16))) / this.scale);
+    const a = this.level(r.back(0), member);
+    const p1 = this.level(r.back(1), member);
+    const p2 = this.level(r.back(2), member);
+    const p3 = this.level(r.back(3), member);
+    const m4 = this.level(s4 / Math.min(4, len), member);
+    const c = this.level(m16, member);
+    const keys = this.keys;
+    keys[0] = hash3(salt + 1, a, p1, 0);
+    keys[1] = hash3(salt + 2, a, m4, c);
+    keys[2] = hash3(salt + 3, a, c, spread);
+    keys[3] = hash3(salt + 4, a, p1, p2);
+    keys[4] = hash3(salt + 5, p1, p2, p3);
+    keys[5] = hash3(salt + 6, a, p3, 0);
+    keys[6] = hash3(salt + 7, a, 0, 0);
+    keys[7] = hash3(salt + 8, c, spread, 0);
+    let used = 8;
+    if (this.hour >= 0 && this.o.daily) {
+      keys[used++] = hash3(salt + 9, a, this.hour, 0);
+      keys[used++] = hash3(salt + 10, m4, c, this.hour);
+    }
     let novel = 0;
-    for (const key of keys) {
-      const cnt = this.counts[key];
+    for (let k = 0; k < used; k++) {
+      const cnt = this.counts[keys[k]];
       novel += 1 / (1 + cnt * 4);
-      this.counts[key] = cnt + 1;
+      this.counts[keys[k]] = cnt + 1;
     }
-    if ((this.n & 255) === 0) {
-      const decay = this.countDecay ** 256;
-      for (let i = 0; i < TABLE; i++) this.counts[i] *= decay;
-    }
-    return novel / keys.length;
+    return novel / used;
   }
 
   private suppress(score: number): number {
@@ -163,7 +196,7 @@ export class SurpriseDetector implements StreamingDetector {
         scale: this.scale,
         center: this.center,
         warm: [...this.warm],
-        peak: this.peak,
+        peaks: [...this.peaks],
         sinceAlarm: this.sinceAlarm,
         recent: this.recent.toJSON(),
         counts: sparse(this.counts),
@@ -177,7 +210,7 @@ export class SurpriseDetector implements StreamingDetector {
     this.scale = s.scale;
     this.center = s.center;
     this.warm = [...(s.warm as number[])];
-    this.peak = s.peak;
+    this.peaks = [...(s.peaks as number[])];
     this.sinceAlarm = s.sinceAlarm;
     this.recent.load(s.recent);
     this.counts.fill(0);
