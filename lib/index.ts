@@ -42,3 +42,8 @@ export { readSamples as readOpcuaSamples, writeValue as writeOpcuaValue } from '
 export { browseChildren as browseOpcua } from './protocols/opcua-browse';
 export { WriteGuard as OpcuaWriteGuard } from './protocols/opcua-write-guard';
 export type { WriteLimit as OpcuaWriteLimit } from './protocols/opcua-write-guard';
+// Energy: forecaster, planner and guard by name, everything else under `energy`.
+export { LoadForecaster } from './energy/forecast';
+export { DemandGuard } from './energy/guard';
+export { startPlan as startEnergyPlan } from './energy/scheduler';
+export * as energy from './energy';

@@ -11,8 +11,11 @@ import { parseProblem } from './problem';
 export interface PlanJob {
   input: unknown;
   now: number;
+  /** Wall-clock budget for the whole job (greedy, model build and solve), seconds. */
   timeLimitSeconds: number;
   gap: number;
+  /** When the caller started the job (ms epoch): the budget counts from here. */
+  startedAt?: number;
 }
 
 export type JobEvent =
@@ -27,8 +30,11 @@ export async function runPlanJob(job: PlanJob, emit: (e: JobEvent) => void): Pro
   const valid = greedy.unplaced.length === 0 && violations(problem, greedy.placements).length === 0;
   emit({ type: 'greedy', placements: greedy.placements, unplaced: greedy.unplaced, valid });
   const model = buildMilp(problem, diagnosis);
+  // What is left of the budget goes to HiGHS (it also spends part of it reading and presolving).
+  const spent = (Date.now() - (job.startedAt ?? Date.now())) / 1000;
+  const left = Math.max(0.05, job.timeLimitSeconds - spent - 0.25);
   const result = await solveMilp(
-    { lp: model.lp, columns: model.columns, warmStart: valid ? model.encode(greedy.placements) : undefined, timeLimitSeconds: job.timeLimitSeconds, gap: job.gap },
+    { lp: model.lp, columns: model.columns, warmStart: valid ? model.encode(greedy.placements) : undefined, timeLimitSeconds: left, gap: job.gap },
     (p) => emit({ type: 'progress', placements: model.decode(p.values), gap: p.gap }),
   );
   emit({ type: 'result', status: result.status, placements: result.values ? model.decode(result.values) : undefined, gap: result.gap, seconds: result.seconds, message: result.message });

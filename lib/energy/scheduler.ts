@@ -11,7 +11,7 @@ import { type Problem, parseProblem } from './problem';
 import { solveInWorker } from './worker-client';
 
 export interface PlanOptions {
-  /** Solver time limit, seconds (default 5). */
+  /** Time budget of the whole plan (greedy, model and solver), seconds (default 5). */
   timeLimitSeconds?: number;
   /** Relative MIP gap to stop at (default 0.001). */
   gap?: number;
@@ -144,7 +144,7 @@ export function startPlan(input: unknown, options: PlanOptions = {}): PlanRun {
   }
 
   const run = solveInWorker(
-    { input, now, timeLimitSeconds: options.timeLimitSeconds ?? 5, gap: options.gap ?? 0.001 },
+    { input, now, timeLimitSeconds: options.timeLimitSeconds ?? 5, gap: options.gap ?? 0.001, startedAt: t0 },
     { graceMs: options.graceMs, onProgress: options.onProgress },
   );
   const outcome = run.result.then((res): PlanOutcome => {
