@@ -4,7 +4,7 @@
 // start-up probe of packed-node-red.ts (GET /settings, which adminAuth would refuse) is answered by an
 // http in node instead.
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -104,5 +104,11 @@ describe('alert sink HTTP actions with adminAuth on', () => {
     const log = (await (await call('/millwright/alarms/sink1/events', 'reader-token')).json()) as { events: Array<Record<string, any>> };
     assert.deepEqual(log.events.map((e) => `${e.transition}:${e.by}`), ['raise:flow', 'ack:alice']);
     assert.ok(red.alive());
+  });
+
+  it('keeps its alarms in a file under the Node-RED user directory when no context store is chosen', async () => {
+    const file = join(userDir, 'millwright', 'alert-sink-sink1.json');
+    for (let i = 0; i < 50 && !existsSync(file); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(existsSync(file), `no ${file}`);
   });
 });

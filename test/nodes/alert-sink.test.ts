@@ -283,4 +283,20 @@ describe('alert sink node', () => {
     assert.match(emails[0].topic, /alarm\(s\) active in line/);
     assert.ok(JSON.parse(mqtt[0].payload).firing.length >= 1);
   });
+
+  it('releases every timer on close: delays, group waits, repeats, shelve expiry, list and save throttles', async () => {
+    const timeouts = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    await sleep(50);
+    const before = timeouts();
+    await helper.load(alertSinkNode, flow({ onDelay: 600, offDelay: 600, groupWait: 600, groupInterval: 600, repeatInterval: 600 }));
+    const sink = getNode('sink');
+    const events = collect(getNode('events'));
+    sink.receive({ topic: 'delayed', payload: true });
+    sink.receive({ command: 'list' });
+    await sleep(50);
+    assert.equal(events.length, 0, 'the on-delay holds the raise');
+    await helper.unload();
+    await sleep(50);
+    assert.ok(timeouts() <= before, `timers left running: ${timeouts()} > ${before}`);
+  });
 });

@@ -53,6 +53,8 @@ describe('alarm lifecycle', () => {
     assert.ok(events[0].reason);
     assert.deepEqual(events.map((e) => e.seq), [1, 2, 3]);
     for (const e of events) validateAlarmEvent(e);
+    assert.throws(() => validateAlarmEvent({ ...events[0], priority: 'extreme' }), /priority/);
+    assert.throws(() => validateAlarmEvent({ ...events[0], previousState: 'odd' }), /previousState/);
     assert.equal(engine.get(id)?.state, 'normal');
   });
 
