@@ -103,6 +103,7 @@ export class AlarmEngine {
       timers: this.timers,
       options,
       alarms: () => this.records.values(),
+      get: (alarmId) => this.records.get(alarmId),
       notifiable: (r, inhibitors) => this.notifiable(r, inhibitors),
       inhibitors: () => this.inhibitors(),
       flooding: (area) => this.flood.isFlooding(area),

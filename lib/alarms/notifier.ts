@@ -11,6 +11,7 @@ export interface NotifierHost {
   timers: TimerSet;
   options: AlarmOptions;
   alarms(): Iterable<AlarmRecord>;
+  get(alarmId: string): AlarmRecord | undefined;
   /** Not shelved, suppressed, out of service or inhibited. */
   notifiable(r: AlarmRecord, inhibitors: AlarmRecord[]): boolean;
   inhibitors(): AlarmRecord[];
@@ -105,6 +106,10 @@ export class Notifier {
   }
 
   private members(g: Group): AlarmRecord[] {
+    if (this.host.options.groupBy === 'alarm') {
+      const r = this.host.get(g.key.slice('alarm:'.length));
+      return r ? [r] : [];
+    }
     const out: AlarmRecord[] = [];
     for (const r of this.host.alarms()) if (this.groupKeyOf(r).key === g.key) out.push(r);
     return out;

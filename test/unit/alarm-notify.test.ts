@@ -59,6 +59,14 @@ describe('grouping', () => {
     assert.deepEqual(byMachine.sent.map((n) => `${n.groupKey}:${n.firing.length}`).sort(), ['machine:lathe:1', 'machine:press:2']);
   });
 
+  it('one notification per alarm when grouping by alarm', () => {
+    const { clock, sent, raise } = setup({ groupBy: 'alarm' });
+    raise('m1');
+    raise('m2');
+    clock.advance(30 * S);
+    assert.deepEqual(sent.map((n) => `${n.groupKey}:${n.firing.length}`).sort(), ['alarm:m1#hot:1', 'alarm:m2#hot:1']);
+  });
+
   it('repeats unacknowledged alarms every repeat interval, and stops once acknowledged', () => {
     const { clock, engine, sent, raise } = setup();
     raise('m1');
