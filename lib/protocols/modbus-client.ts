@@ -215,12 +215,10 @@ export class ModbusConnection extends EventEmitter {
     const client = this.client;
     const generation = this.generation;
     let settled = false;
-    // modbus-serial's own timer ends a silent request; this guard also ends one whose link died.
-    const guard = setTimeout(() => finish(Object.assign(new Error('Timed out'), { errno: 'ETIMEDOUT' })), this.options.timeoutMs + 250);
+    // modbus-serial's own timer ends a silent request; dropLink() ends one whose link died.
     const finish = (err: unknown, value?: unknown) => {
       if (settled) return;
       settled = true;
-      clearTimeout(guard);
       this.busy = false;
       if (err) {
         const e = this.classify(job.label, err);
@@ -326,6 +324,7 @@ export class ModbusConnection extends EventEmitter {
     });
     socket.once('connect', () => {
       if (generation !== this.generation) return;
+      socket.setNoDelay(true);
       const client = new ModbusRTU();
       client.on('error', () => undefined); // socket errors are handled above
       client.connectTCP(this.options.host as string, { port: this.options.port, socket }, (err: unknown) => (err ? fail(err) : opened(client)));

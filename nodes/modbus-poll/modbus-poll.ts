@@ -76,10 +76,18 @@ export = function register(RED: NodeAPI): void {
       else send({ ...(base ?? {}), topic: config.name || 'modbus', payload: samples });
     };
 
+    let shown = '';
     const showStatus = (result: PollResult) => {
       const good = result.samples.length - result.samples.filter((s) => s.quality !== 'good').length;
-      if (result.failures.length === 0) status.ok(node, `${good} tags, ${result.requests} req ${clock()}${overruns ? `, ${overruns} overruns` : ''}`);
-      else if (result.failures.length < result.requests) status.warn(node, `${result.failures.length}/${result.requests} req failed: ${result.failures[0].error.message}`);
+      if (result.failures.length === 0) {
+        // the status only changes once a second at most, however fast the poll
+        const text = `${good} tags, ${result.requests} req ${clock()}${overruns ? `, ${overruns} overruns` : ''}`;
+        if (text !== shown) status.ok(node, text);
+        shown = text;
+        return;
+      }
+      shown = '';
+      if (result.failures.length < result.requests) status.warn(node, `${result.failures.length}/${result.requests} req failed: ${result.failures[0].error.message}`);
       else status.error(node, result.failures[0].error.message);
     };
 
