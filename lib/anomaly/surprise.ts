@@ -6,8 +6,8 @@
 //   local spread; with timestamps, the value and the recent means with the hour of day), looked up
 //   in a decaying count table: the raw surprise is how new they are;
 // - a self-normalising layer compares each member's raw surprise with its own recent peak, so that
-//   one threshold fits every stream, and averages the members: only "the most unusual thing seen
-//   in a long while" scores above 0.5;
+//   one threshold fits every stream, and takes the members' geometric mean: only "the most unusual
+//   thing seen in a long while", in the eyes of every member, scores above 0.5;
 // - after an alarm, re-alarms are damped for a while so that one event gives one detection.
 // Memory is fixed (a 32k count table and 16 recent values) whatever the stream length.
 import { checkSnapshot, Ring, type DetectorSnapshot, type StreamingDetector } from './detector';
@@ -21,6 +21,8 @@ export interface SurpriseOptions {
    * self-normalised surprises are averaged, which steadies the score.
    */
   members?: Member[];
+  /** Samples after the warm-up before scores are given (everything is new at first). */
+  settle?: number;
   /** Memory of the context counts in samples (counts decay with about this time constant x 4). */
   memory?: number;
   /** Half-life in samples of the recent peak that normalises the raw surprise. */
@@ -41,8 +43,9 @@ const DEFAULTS: Required<SurpriseOptions> = {
     { resolution: 4, compress: true },
     { resolution: 6, compress: true },
   ],
+  settle: 100,
   memory: 1000,
-  peakHalfLife: 2000,
+  peakHalfLife: 1500,
   suppression: 100,
   alarm: 0.5,
   daily: true,
@@ -105,14 +108,15 @@ export class SurpriseDetector implements StreamingDetector {
       const raw = this.novelty(m);
       const peak = this.peaks[m];
       this.peaks[m] = Math.max(raw, peak * this.peakDecay);
-      r += raw / (peak + 1e-9);
+      r += Math.log(raw / (peak + 1e-9) + 1e-6);
     }
-    r /= members.length;
+    // Geometric mean: a high score needs the members to agree.
+    r = Math.exp(r / members.length);
     if ((this.n & 255) === 0) {
       const decay = this.countDecay ** 256;
       for (let i = 0; i < TABLE; i++) this.counts[i] *= decay;
     }
-    if (this.n <= this.o.warmup * 2) return 0;
+    if (this.n <= this.o.warmup + this.o.settle) return 0;
     return this.suppress(r / (1 + r));
   }
 
