@@ -124,8 +124,7 @@ export class AlarmEngine {
       if (!wantsActive) return;
       r = this.create(obs);
     }
-    if (obs.area) r.area = obs.area;
-    if (obs.machine) r.machine = obs.machine;
+    if ((obs.area && obs.area !== r.area) || (obs.machine && obs.machine !== r.machine)) this.relabel(r, obs.area || r.area, obs.machine || r.machine, obs.by);
     if (obs.value !== undefined) r.value = obs.value;
     if (wantsActive) {
       if (obs.message !== undefined) r.message = obs.message;
@@ -141,6 +140,19 @@ export class AlarmEngine {
       r.raw = wantsActive;
       this.rawChanged(r, obs);
     }
+  }
+
+  /** An alarm moved to another area or machine: it joins that group and that scope's suppression. */
+  private relabel(r: AlarmRecord, area: string, machine: string, by = 'system'): void {
+    this.notifier.forget(r);
+    r.area = area;
+    r.machine = machine;
+    const suppressed = this.suppressions.some((s) => matches(labelsOf(r), s));
+    if (suppressed !== r.suppressed) {
+      r.suppressed = suppressed;
+      this.emitEvent(r, suppressed ? 'suppress' : 'unsuppress', { by, reason: `moved to area ${area}, machine ${machine}` });
+    }
+    if (r.active) this.notifier.firing(r);
   }
 
   private evaluate(wasActive: boolean, obs: Observation): boolean {

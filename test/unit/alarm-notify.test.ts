@@ -67,6 +67,17 @@ describe('grouping', () => {
     assert.deepEqual(sent.map((n) => `${n.groupKey}:${n.firing.length}`).sort(), ['alarm:m1#hot:1', 'alarm:m2#hot:1']);
   });
 
+  it('an alarm that moves to another machine leaves its old group and joins the new one', () => {
+    const { clock, sent, raise } = setup({ groupBy: 'machine' });
+    raise('s1', { machine: 'press' });
+    clock.advance(30 * S);
+    raise('s1', { machine: 'lathe' });
+    clock.advance(30 * S);
+    assert.deepEqual(sent.map((n) => `${n.groupKey}:${n.firing.map((f) => f.source)}`), ['machine:press:s1', 'machine:lathe:s1']);
+    clock.advance(3600 * S);
+    assert.deepEqual(sent.slice(2).map((n) => `${n.kind}:${n.groupKey}`), ['repeat:machine:lathe'], 'only the new group repeats it');
+  });
+
   it('repeats unacknowledged alarms every repeat interval, and stops once acknowledged', () => {
     const { clock, engine, sent, raise } = setup();
     raise('m1');
