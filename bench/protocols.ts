@@ -11,6 +11,7 @@ async function main(): Promise<void> {
   figures.modbus = await benchModbus({
     seconds: typeof args.seconds === 'string' ? Number(args.seconds) : undefined,
     intervalMs: typeof args.interval === 'string' ? Number(args.interval) : undefined,
+    rounds: typeof args.rounds === 'string' ? Number(args.rounds) : undefined,
   });
   const opcuaFile = join(__dirname, 'protocols-opcua.ts');
   if (existsSync(opcuaFile)) {

@@ -164,4 +164,30 @@ describe('modbus write node', () => {
       server.refuse = undefined;
     }
   });
+
+  it('completes every malformed msg with an output or an error, and never writes garbage', async () => {
+    server.memory.holding.fill(0, 100, 140);
+    await helper.load(NODES, flow(server.port));
+    await sleep(100);
+    const w = getNode('w1');
+    let outputs = 0;
+    let errors = 0;
+    getNode('out').on('input', () => outputs++);
+    getNode('caught').on('input', () => errors++);
+    const payloads: unknown[] = [null, undefined, NaN, Infinity, '', 'x'.repeat(10000), [], [1, 2], {}, { setpoint: null }, { nope: 1 }, { loadId: null, action: 'start' },
+      { loadId: 'pump-1', action: 'explode', at: Date.now() }, { loadId: 'pump-1', action: 'start', at: 'tomorrow' }, { loadId: 'pump-1', action: 'stop', at: 32503680000000 },
+      JSON.parse('{"__proto__": {"polluted": true}}'), { label: 'way too long for six' }, { speed: '1e999' }, Buffer.from([1, 2]), true];
+    const topics = [undefined, '', 'setpoint', 'pump', 'label', '__proto__', 7];
+    let sent = 0;
+    for (const payload of payloads) for (const topic of topics) {
+      w.receive({ payload, topic });
+      sent++;
+    }
+    for (let i = 0; i < 100 && outputs + errors < sent; i++) await sleep(50);
+    assert.equal(outputs + errors, sent, `${outputs} outputs + ${errors} errors for ${sent} msgs`);
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+    // whatever got through respected the limits
+    const sp = float32At(server.memory.holding, 100);
+    assert.ok(Number.isFinite(sp) && sp >= 0 && sp <= 80, `setpoint ${sp}`);
+  });
 });
