@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { defaultConfig, loadNodeDefinitions, type NodeDefinition } from './support/node-definitions';
+import { defaultConfig, loadNodeDefinitions, registeredEditorFiles, type NodeDefinition } from './support/node-definitions';
 import { makeUserDir, projectRoot, removeDir, startNodeRed, type RunningNodeRed } from './support/packed-node-red';
 
 const MSGS_PER_ROUND = Number(process.env.MILLWRIGHT_FUZZ_MSGS || 1500);
@@ -168,7 +168,7 @@ describe('fuzzing every node type of the pack in a running Node-RED', () => {
 
   before(async () => {
     userDir = makeUserDir();
-    const defs = loadNodeDefinitions(join(projectRoot, 'nodes'));
+    const defs = loadNodeDefinitions(join(projectRoot, 'nodes'), registeredEditorFiles(projectRoot));
     const built = buildFlow(defs);
     targets = built.targets;
     red = await startNodeRed(userDir, {
@@ -191,7 +191,7 @@ describe('fuzzing every node type of the pack in a running Node-RED', () => {
 
   async function round(seed: number): Promise<Record<string, any>> {
     const res = await fetch(`${red.url}/fuzz/run`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ seed, count: MSGS_PER_ROUND }) });
-    assert.equal(res.status, 200);
+    assert.equal(res.status, 200, `the fuzz flow did not start; runtime log:\n${red.log().slice(-4000)}`);
     // Let asynchronous handlers (context loads, connection attempts) settle.
     let last = -1;
     for (let i = 0; i < 60; i++) {

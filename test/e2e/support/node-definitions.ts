@@ -17,8 +17,18 @@ function editorScripts(html: string): string[] {
   return [...html.matchAll(/<script type="text\/javascript">([\s\S]*?)<\/script>/g)].map((m) => m[1]);
 }
 
-/** Definitions of every node type registered by the editor .html files under nodesDir. */
-export function loadNodeDefinitions(nodesDir: string): NodeDefinition[] {
+/** The editor .html of every node set the package.json registers (nodes/<dir>/<name>.html). */
+export function registeredEditorFiles(projectRoot: string): string[] {
+  const pkg = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8'));
+  return Object.values<string>(pkg['node-red'].nodes).map((entry) => {
+    const m = /^dist\/nodes\/([^/]+)\/([^/]+)\.js$/.exec(entry);
+    if (!m) throw new Error(`unexpected node entry ${entry}`);
+    return join(projectRoot, 'nodes', m[1], `${m[2]}.html`);
+  });
+}
+
+/** Definitions of every node type registered by the given editor .html files (default: all under nodesDir). */
+export function loadNodeDefinitions(nodesDir: string, files?: string[]): NodeDefinition[] {
   const found: NodeDefinition[] = [];
   const noop = () => undefined;
   const chain: any = new Proxy(function () {}, { get: () => chain, apply: () => chain });
@@ -47,13 +57,14 @@ export function loadNodeDefinitions(nodesDir: string): NodeDefinition[] {
     popover: chain,
     notify: noop,
   };
-  for (const dir of readdirSync(nodesDir)) {
-    const full = join(nodesDir, dir);
-    if (!existsSync(full) || dir === 'shared') continue;
-    for (const file of readdirSync(full).filter((f) => f.endsWith('.html'))) {
-      for (const script of editorScripts(readFileSync(join(full, file), 'utf8'))) {
-        vm.runInNewContext(script, { RED, $: chain, jQuery: chain, window: {}, document: chain, console });
-      }
+  const htmlFiles =
+    files ??
+    readdirSync(nodesDir)
+      .filter((dir) => dir !== 'shared' && existsSync(join(nodesDir, dir)))
+      .flatMap((dir) => readdirSync(join(nodesDir, dir)).filter((f) => f.endsWith('.html')).map((f) => join(nodesDir, dir, f)));
+  for (const file of htmlFiles) {
+    for (const script of editorScripts(readFileSync(file, 'utf8'))) {
+      vm.runInNewContext(script, { RED, $: chain, jQuery: chain, window: {}, document: chain, console });
     }
   }
   return found;
