@@ -22,8 +22,21 @@ function emptyValue(tag: ModbusTag): TagValue {
   return tag.type === 'bool' ? false : tag.type === 'string' ? '' : 0;
 }
 
+/** Modbus exception 2: the device has no such address. */
+const ILLEGAL_DATA_ADDRESS = 2;
+
+/** True when a request reads addresses that belong to none of its tags. */
+function spansHoles(r: ReadRequest): boolean {
+  const covered = new Uint8Array(r.count);
+  for (const t of r.tags) covered.fill(1, t.address - r.start, t.address - r.start + t.count);
+  return covered.includes(0);
+}
+
 export class ModbusPoller {
+  /** The requests of one poll; a merged request the device refuses is split for good (see poll()). */
   readonly plan: ReadRequest[];
+  /** Merged requests split because the device refused to read across their unused addresses. */
+  splits = 0;
   /** Last good value per tag, carried on bad-quality samples so consumers keep a value to show. */
   private readonly last = new Map<string, TagValue>();
 
@@ -31,24 +44,36 @@ export class ModbusPoller {
     private readonly connection: Pick<ModbusConnection, 'readRegisters' | 'readBits'>,
     readonly tags: ModbusTag[],
     private readonly source: string,
-    options: PlanOptions = {},
+    private readonly options: PlanOptions = {},
   ) {
     this.plan = planRequests(tags, options);
+  }
+
+  private read(r: ReadRequest, now: () => number): Promise<{ data: Buffer | boolean[]; at: number } | { error: Error; at: number }> {
+    return (isBitArea(r.area) ? this.connection.readBits(r.area, r.unitId, r.start, r.count) : this.connection.readRegisters(r.area, r.unitId, r.start, r.count)).then(
+      (data) => ({ data, at: now() }),
+      (error: Error) => ({ error, at: now() }),
+    );
   }
 
   async poll(now: () => number = Date.now): Promise<PollResult> {
     const samples: Sample[] = [];
     const failures: PollFailure[] = [];
     // The connection serialises requests; issuing them together keeps its queue busy without gaps.
-    const replies = this.plan.map((r) =>
-      (isBitArea(r.area) ? this.connection.readBits(r.area, r.unitId, r.start, r.count) : this.connection.readRegisters(r.area, r.unitId, r.start, r.count)).then(
-        (data) => ({ data, at: now() }),
-        (error: Error) => ({ error, at: now() }),
-      ),
-    );
+    const replies = this.plan.map((r) => this.read(r, now));
     for (let i = 0; i < this.plan.length; i++) {
       const request = this.plan[i];
       const reply = await replies[i];
+      if ('error' in reply && (reply.error as { exceptionCode?: number }).exceptionCode === ILLEGAL_DATA_ADDRESS && spansHoles(request)) {
+        // Many devices refuse reads across unmapped addresses: read these tags without the holes from
+        // now on (and right away, so this poll still delivers them).
+        const parts = planRequests(request.tags, { ...this.options, maxGap: 0 });
+        this.plan.splice(i, 1, ...parts);
+        replies.splice(i, 1, ...parts.map((r) => this.read(r, now)));
+        this.splits++;
+        i--;
+        continue;
+      }
       if ('error' in reply) {
         failures.push({ request, error: reply.error });
         for (const tag of request.tags) samples.push(this.bad(tag, reply.at, reply.error));

@@ -71,6 +71,43 @@ describe('modbus connection', () => {
     }
   });
 
+  it('splits a merged read the device refuses across unmapped addresses, and keeps the split', async () => {
+    const conn = new ModbusConnection({ host: '127.0.0.1', port: server.port, ...fast });
+    const mapped = new Set([10, 11, 12, 60, 61]);
+    server.refuse = (area, start, count) => {
+      for (let a = start; a < start + count; a++) if (area === 'holding' && !mapped.has(a)) return 2;
+      return undefined;
+    };
+    try {
+      conn.start();
+      await waitFor(conn, 'connected', 3000);
+      const tags = parseTagTable([
+        { name: 'speed', area: 'holding', address: 10, type: 'float32' },
+        { name: 'minus', area: 'holding', address: 12, type: 'int16' },
+        { name: 'far', area: 'holding', address: 60, type: 'uint32' },
+      ]);
+      const poller = new ModbusPoller(conn, tags, 'plc');
+      assert.equal(poller.plan.length, 1);
+      const first = await poller.poll();
+      assert.deepEqual(first.failures, []);
+      assert.ok(first.samples.every((s) => s.quality === 'good'));
+      assert.deepEqual(poller.plan.map((r) => [r.start, r.count]), [[10, 3], [60, 2]]);
+      assert.equal(poller.splits, 1);
+      const reads = server.reads.length;
+      const second = await poller.poll();
+      assert.ok(second.samples.every((s) => s.quality === 'good'));
+      assert.equal(server.reads.length - reads, 2);
+      // an address that really is missing stays a failure
+      mapped.delete(60);
+      const third = await poller.poll();
+      assert.equal(third.failures.length, 1);
+      assert.equal(third.samples.find((s) => s.tag === 'far')?.quality, 'bad');
+    } finally {
+      server.refuse = undefined;
+      await conn.close();
+    }
+  });
+
   it('times out silent requests, then drops and re-opens a link that keeps timing out', async () => {
     const conn = new ModbusConnection({ host: '127.0.0.1', port: server.port, timeoutMs: 100, timeoutsBeforeReconnect: 2, ...fast });
     try {
