@@ -340,3 +340,67 @@ function improve(problem: Problem, placer: Placer, lf: number[], rounds: number,
     if (!improved) break;
   }
 }
+
+/**
+ * Large-neighbourhood search on a valid plan: take out a few loads (mostly ones running in the peak
+ * slot), put them back one by one where they level the profile best (p-norm of the profile as the
+ * peak's stand-in), keep the change when the true cost falls. Deterministic for a seed; stops at the
+ * time budget. Modifies `placements` in place.
+ */
+export function searchPlan(problem: Problem, diagnosis: Diagnosis, placements: Placement[], budgetMs: number, seed = 1): number {
+  const deadline = Date.now() + budgetMs;
+  const lf = latestFinishes(problem, diagnosis);
+  const placer = new Placer(problem, placements);
+  const movable = problem.loads.map((_, i) => i).filter((i) => problem.loads[i].fixedStart === undefined && !problem.loads[i].runningFor && !placements[i].skipped);
+  if (movable.length < 2) return 0;
+  let a = seed >>> 0;
+  const rnd = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  let current = evaluate(problem, placements).total;
+  let iterations = 0;
+  while (Date.now() < deadline) {
+    iterations++;
+    const peakSlot = placer.profile.indexOf(Math.max(...placer.profile));
+    const atPeak = movable.filter((i) => placer.power(i, placements[i]).some(([s]) => s === peakSlot));
+    const k = Math.min(movable.length, 2 + Math.floor(rnd() * Math.min(8, movable.length / 4)));
+    const chosen = new Set<number>();
+    while (chosen.size < k) {
+      const pool = atPeak.length && rnd() < 0.6 ? atPeak : movable;
+      chosen.add(pool[Math.floor(rnd() * pool.length)]);
+    }
+    const removed = [...chosen];
+    const saved = removed.map((i) => placements[i]);
+    for (const i of removed) {
+      placer.apply(i, placements[i], -1);
+      placements[i] = UNSET;
+    }
+    // Re-insert biggest first, ties in random order.
+    const order = removed.map((i) => ({ i, key: Math.max(...problem.loads[i].profile) * problem.loads[i].duration * (0.7 + 0.6 * rnd()) })).sort((x, y) => y.key - x.key);
+    placer.surrogate = { p: 16, scale: Math.max(1, placer.peakLevel()) };
+    let ok = true;
+    for (const { i } of order) {
+      const [lo, hi] = placer.window(i, lf);
+      const found = placer.best(i, lo, hi);
+      if (!found) {
+        ok = false;
+        break;
+      }
+      placer.apply(i, found.placement, +1);
+    }
+    placer.surrogate = null;
+    const total = ok ? evaluate(problem, placements).total : Infinity;
+    if (ok && total < current - 1e-9) {
+      current = total;
+      continue;
+    }
+    for (const i of removed) if (placements[i] !== UNSET) placer.apply(i, placements[i], -1);
+    removed.forEach((i, k2) => placer.apply(i, saved[k2], +1));
+  }
+  improve(problem, placer, lf, 4);
+  return iterations;
+}

@@ -1,9 +1,10 @@
 // The whole planning job as it runs inside the worker thread: greedy plan first (reported at once,
-// so the caller always has a fallback), then the MILP warm-started with it; every improving
+// so the caller always has a fallback), a local search on it, then the MILP warm-started with the
+// result; every improving
 // solution is decoded to placements and reported, so the best plan so far survives a stopped worker.
 import { diagnose } from './diagnose';
-import { type Placement, violations } from './evaluate';
-import { greedyPlan } from './greedy';
+import { type Placement, evaluate, violations } from './evaluate';
+import { greedyPlan, searchPlan } from './greedy';
 import { type SolverStatus, solveMilp } from './highs-solve';
 import { buildMilp } from './milp';
 import { parseProblem } from './problem';
@@ -29,10 +30,21 @@ export async function runPlanJob(job: PlanJob, emit: (e: JobEvent) => void): Pro
   const greedy = greedyPlan(problem, diagnosis);
   const valid = greedy.unplaced.length === 0 && violations(problem, greedy.placements).length === 0;
   emit({ type: 'greedy', placements: greedy.placements, unplaced: greedy.unplaced, valid });
+  if (valid) {
+    // Part of the budget goes to a local search that levels the profile; HiGHS starts from its plan.
+    const searchMs = Math.min(10_000, 400 * job.timeLimitSeconds);
+    const before = evaluate(problem, greedy.placements).total;
+    const searched = greedy.placements.slice();
+    searchPlan(problem, diagnosis, searched, searchMs);
+    if (violations(problem, searched).length === 0 && evaluate(problem, searched).total < before) {
+      greedy.placements.splice(0, greedy.placements.length, ...searched);
+      emit({ type: 'progress', placements: searched, gap: Infinity });
+    }
+  }
   const model = buildMilp(problem, diagnosis);
   // What is left of the budget goes to HiGHS (it also spends part of it reading and presolving).
   const spent = (Date.now() - (job.startedAt ?? Date.now())) / 1000;
-  const left = Math.max(0.05, job.timeLimitSeconds - spent - 0.25);
+  const left = Math.max(0.05, job.timeLimitSeconds - spent - Math.max(0.3, 0.1 * job.timeLimitSeconds));
   const result = await solveMilp(
     { lp: model.lp, columns: model.columns, warmStart: valid ? model.encode(greedy.placements) : undefined, timeLimitSeconds: left, gap: job.gap },
     (p) => emit({ type: 'progress', placements: model.decode(p.values), gap: p.gap }),
