@@ -73,6 +73,7 @@ export interface AlarmSnapshot {
 }
 
 const MAX_SUPPRESSIONS = 1000;
+const MAX_NAME = 500;
 const TARGET_KEYS = ['source', 'condition', 'area', 'machine'] as const;
 
 function describeTarget(t: AlarmTarget): string {
@@ -117,6 +118,7 @@ export class AlarmEngine {
   observe(obs: Observation): void {
     if (typeof obs.source !== 'string' || obs.source === '') throw new Error('alarm source must be a non-empty string');
     if (typeof obs.condition !== 'string' || obs.condition === '') throw new Error('alarm condition must be a non-empty string');
+    if (obs.source.length > MAX_NAME || obs.condition.length > MAX_NAME) throw new Error(`alarm source and condition must be at most ${MAX_NAME} characters`);
     const id = alarmIdOf(obs.source, obs.condition);
     let r = this.records.get(id);
     const wantsActive = this.evaluate(r?.raw ?? false, obs);

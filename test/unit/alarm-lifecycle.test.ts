@@ -164,6 +164,7 @@ describe('on-delay, off-delay and deadband', () => {
     engine.observe({ source: 'coil', condition: 'trip', value: 0 });
     assert.deepEqual(transitions(), ['raise', 'clear']);
     assert.throws(() => engine.observe({ source: 'coil', condition: 'trip' }), /active \(true\/false\) or a finite value/);
+    assert.throws(() => engine.observe({ source: 'x'.repeat(501), condition: 'trip', active: true }), /at most 500 characters/);
   });
 });
 
