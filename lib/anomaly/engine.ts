@@ -48,6 +48,14 @@ export const ENGINE_DEFAULTS: EngineOptions = {
 /** Scores never alarm below this, whatever the learning phase showed (0.5 = at the model's own limit). */
 const MIN_THRESHOLD = 0.5;
 const MIN_LEARN_ROWS = 10;
+/** Readings beyond this are treated as garbage: their squares would overflow the statistics. */
+const MAX_MAGNITUDE = 1e100;
+
+function inRange(v: number, what: string): number {
+  if (!Number.isFinite(v)) throw new Error(`${what} must be a finite number, got ${v}`);
+  if (Math.abs(v) > MAX_MAGNITUDE) throw new Error(`${what} is out of range (|x| > 1e100): ${v}`);
+  return v;
+}
 
 export type Outcome =
   | { phase: 'learning'; progress: number; learnt: number }
@@ -166,7 +174,7 @@ export class AnomalyEngine {
   /** One scalar sample. */
   update(value: number, timestamp: number): Outcome {
     if (this.multivariate) throw new Error(`detector "${this.options.detector}" needs feature vectors, got a number`);
-    if (!Number.isFinite(value)) throw new Error(`value must be a finite number, got ${value}`);
+    inRange(value, 'value');
     const score = (this.uni as StreamingDetector).update(value, timestamp);
     if (this.s.phase === 'learning') {
       this.s.learnStart ??= timestamp;
@@ -206,15 +214,15 @@ export class AnomalyEngine {
     }
     const row = this.s.features.map((n) => {
       const v = features[n];
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`feature "${n}" is missing or not a finite number (learnt features: ${this.s.features?.join(', ')})`);
-      return v;
+      if (typeof v !== 'number') throw new Error(`feature "${n}" is missing (learnt features: ${this.s.features?.join(', ')})`);
+      return inRange(v, `feature "${n}"`);
     });
     const useRegimes = this.options.regimes >= 2 && ctxNames.length > 0;
     const context = useRegimes
       ? ctxNames.map((n) => {
           const v = features[n];
-          if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`context feature "${n}" is missing or not a finite number`);
-          return v;
+          if (typeof v !== 'number') throw new Error(`context feature "${n}" is missing`);
+          return inRange(v, `context feature "${n}"`);
         })
       : undefined;
     if (this.s.phase === 'learning') {
@@ -224,7 +232,15 @@ export class AnomalyEngine {
       if (context) this.s.contexts.push(context);
       const progress = this.progress(timestamp);
       if (progress >= 1 && this.s.count >= Math.max(MIN_LEARN_ROWS, row.length + 2)) {
-        this.fit();
+        try {
+          this.fit();
+        } catch (err) {
+          // Never stay stuck on learning data that cannot be fitted: start the learning phase again.
+          const features = this.s.features;
+          this.reset();
+          this.s.features = features;
+          throw new Error(`could not learn from the learning data (${err instanceof Error ? err.message : String(err)}); learning again`);
+        }
         return { phase: 'learning', progress: 1, learnt: this.s.count };
       }
       return { phase: 'learning', progress, learnt: this.s.count };
@@ -246,7 +262,16 @@ export class AnomalyEngine {
         this.s.rows.shift();
         if (context) this.s.contexts.shift();
       }
-      if (++this.s.sinceRefit >= this.options.learnSamples) this.fit();
+      if (++this.s.sinceRefit >= this.options.learnSamples) {
+        try {
+          this.fit();
+        } catch {
+          // Keep the model that works; start collecting afresh.
+          this.s.rows = [];
+          this.s.contexts = [];
+          this.s.sinceRefit = 0;
+        }
+      }
     }
     return out;
   }
@@ -282,7 +307,7 @@ export class AnomalyEngine {
         raised = true;
       }
     }
-    const out: Detection = { phase: 'detecting', score: Math.min(1, Math.max(0, score)), anomaly: this.s.flag, explanation, raised };
+    const out: Detection = { phase: 'detecting', score: Number.isFinite(score) ? Math.min(1, Math.max(0, score)) : 0, anomaly: this.s.flag, explanation, raised };
     if (regime !== undefined) out.regime = regime;
     return out;
   }

@@ -213,6 +213,25 @@ describe('anomaly detector node', () => {
     assert.equal(got.length, 1, 'still working after the errors');
   });
 
+  it('survives a burst of random and extreme input, then still learns and detects', async () => {
+    await helper.load(anomalyNode, flow({ detector: 'pca', learnSamples: 30 }));
+    const ad = getNode('ad');
+    const caught = collect(getNode('caught'));
+    const got = collect(getNode('out'));
+    const odd = [1e308, -1e308, 5e-324, Number.NaN, Infinity, 'x', null, [], {}, { features: { a: 1e308 } }];
+    for (let i = 0; i < 300; i++) {
+      const v = odd[i % odd.length];
+      ad.receive({ payload: i % 3 === 0 ? vector('k', { a: i % 7 === 0 ? 1e308 : noise(i), b: i % 11 === 0 ? -1e308 : noise(i + 1) }, i) : v, topic: i % 5 === 0 ? 'freeze' : 'x' });
+    }
+    await sleep(300);
+    assert.ok(caught.length > 0);
+    assert.ok(got.every((m) => m.payload.score >= 0 && m.payload.score <= 1));
+    await feed(ad, [{ command: 'reset' }]);
+    const before = got.length;
+    await feed(ad, Array.from({ length: 40 }, (_, i) => ({ payload: vector('k', { a: noise(i), b: noise(i + 1) }, i) })));
+    assert.equal(got.length - before, 10, 'learns 30 vectors, then scores the next 10');
+  });
+
   it('reports a bad configuration instead of crashing', async () => {
     await helper.load(anomalyNode, flow({ falseAlarmRate: 80 }));
     assert.equal(lastStatus(getNode('ad')).fill, 'red');
