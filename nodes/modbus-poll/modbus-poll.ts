@@ -91,8 +91,13 @@ export = function register(RED: NodeAPI): void {
       else status.error(node, result.failures[0].error.message);
     };
 
+    let splits = 0;
     const runPoll = async (): Promise<PollResult> => {
       const result = await poller.poll();
+      if (poller.splits !== splits) {
+        splits = poller.splits;
+        node.warn(`the device refused to read across unused addresses; now ${result.requests} requests per poll (set Max gap to avoid this)`);
+      }
       if (!closed) showStatus(result);
       return result;
     };
