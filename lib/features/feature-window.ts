@@ -36,7 +36,7 @@ export interface FeatureWindowOptions {
   /** Sample rate (Hz) of streams that do not state one, for spectral features. */
   sampleRate?: number;
   spectral?: SpectralOptions;
-  /** Most keys held at once; a new key beyond it is refused. Default 10000. */
+  /** Most keys held at once; a new key beyond it is refused. Default 1000. */
   maxKeys?: number;
 }
 
@@ -143,6 +143,7 @@ interface SnapshotV1 {
 
 const SINGLE = '';
 const MAX_ABS = 1e60;
+const MAX_COUNT_WINDOW = 1_000_000;
 const fin = (x: number): number | null => (Number.isFinite(x) ? x : null);
 const num = (x: unknown, fallback: number): number => (typeof x === 'number' && Number.isFinite(x) ? x : fallback);
 
@@ -181,6 +182,7 @@ export class FeatureWindow {
     if (this.size === undefined) throw new Error('window size is required');
     this.hop = positive(options.hop ?? this.size, `hop${unit}`, count) as number;
     if (this.hop > this.size) throw new Error(`hop must be from 1 to the window size (${this.size}), got ${this.hop}`);
+    if (count && this.size > MAX_COUNT_WINDOW) throw new Error(`window size must be at most ${MAX_COUNT_WINDOW} samples, got ${this.size}`);
     this.lateness = options.lateness ?? 0;
     if (!Number.isFinite(this.lateness) || this.lateness < 0) throw new Error(`lateness must be >= 0 ms, got ${options.lateness}`);
     this.emitMode = options.emit ?? 'close';
@@ -191,7 +193,7 @@ export class FeatureWindow {
     const tags = (options.tags ?? []).map((t) => t.trim()).filter(Boolean);
     this.expectedTags = tags.length ? [...new Set(tags)] : undefined;
     this.sampleRate = positive(options.sampleRate, 'sample rate (Hz)', false);
-    this.maxKeys = positive(options.maxKeys ?? 10000, 'max keys', true) as number;
+    this.maxKeys = positive(options.maxKeys ?? 1000, 'max keys', true) as number;
     this.features = featureSet(options.features, options.spectral);
   }
 
@@ -269,7 +271,7 @@ export class FeatureWindow {
     const name = this.align ? tag : SINGLE;
     let s = state.series.get(name);
     if (!s) {
-      s = { stats: new SlidingStats(this.mode === 'count' && !this.align ? this.size : 16), tags: new Set(), lastTs: -Infinity, pendT: [], pendV: [], pendHead: 0 };
+      s = { stats: new SlidingStats(), tags: new Set(), lastTs: -Infinity, pendT: [], pendV: [], pendHead: 0 };
       state.series.set(name, s);
     }
     return s;

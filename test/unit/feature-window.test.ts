@@ -83,6 +83,7 @@ describe('FeatureWindow (count based)', () => {
 
   it('rejects bad configuration with a clear message', () => {
     assert.throws(() => new FeatureWindow({ size: 0, hop: 1, features: ['mean'] }), /window size/);
+    assert.throws(() => new FeatureWindow({ size: 1e9, features: ['mean'] }), /at most/);
     assert.throws(() => new FeatureWindow({ size: 4, hop: 5, features: ['mean'] }), /hop/);
     assert.throws(() => new FeatureWindow({ size: 4, hop: 4, features: ['median?'] }), /unknown feature/);
     assert.throws(() => new FeatureWindow({ size: 4, features: ['bandEnergy'] }), /band/);
