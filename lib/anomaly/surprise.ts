@@ -175,7 +175,8 @@ export class SurpriseDetector implements StreamingDetector {
     let novel = 0;
     for (let k = 0; k < used; k++) {
       const cnt = this.counts[keys[k]];
-      novel += 1 / (1 + cnt * 4);
+      // Information-like: large for a context never (or hardly) seen, small once it is familiar.
+      novel += Math.log1p(1 / (cnt + 0.2));
       this.counts[keys[k]] = cnt + 1;
     }
     return novel / used;
