@@ -117,7 +117,14 @@ export = function register(RED: NodeAPI): void {
       });
       job = current;
       try {
-        const model = await current.result;
+        let model;
+        try {
+          model = await current.result;
+        } catch (err) {
+          // A redeploy cancels training: that is not an error of this msg.
+          if (closed) return;
+          throw err;
+        }
         if (closed) return;
         predictor.setTrained({ kind: 'learner', model, features: request.names.signals, settings: request.names.settings });
         saveSoon();

@@ -119,6 +119,20 @@ describe('RUL predictor node', () => {
     assert.ok(Math.abs(e.estimate - 25) < 15, `estimate ${e.estimate}`);
   });
 
+  it('cancels a running training on redeploy without reporting an error', async () => {
+    await helper.load([rulNode, catchNode], flow({ model: 'learner', unit: 'cycles' }));
+    const rul = getNode('rul');
+    const caught = collect(getNode('caught'));
+    const lines = ['asset,time,rms'];
+    for (let i = 0; i < 20; i++) for (let t = 0; t < 200; t++) lines.push(`u${i},${t},${(t / 199 + 0.01 * i).toFixed(4)}`);
+    rul.receive({ command: 'import', payload: lines.join('\n') });
+    rul.receive({ command: 'train' });
+    await until(() => /^training/.test(lastStatus(rul).text ?? ''), 10000);
+    await helper.unload();
+    await sleep(200);
+    assert.deepEqual(caught.map((m) => m.error.message), []);
+  });
+
   it('fits a Weibull lifetime and keeps histories and model across a restart', async () => {
     helper.settings(ctx.settings);
     const config = flow({ model: 'weibull', unit: 'cycles', store: 'file' });
