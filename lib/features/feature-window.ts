@@ -592,7 +592,8 @@ export class FeatureWindow {
   }
 
   snapshot(): FeatureWindowSnapshot {
-    const keys: FeatureWindowSnapshot['keys'] = {};
+    // No prototype: a key named __proto__ must stay a key.
+    const keys: FeatureWindowSnapshot['keys'] = Object.create(null);
     for (const [k, st] of this.keys) {
       const series: SeriesSnapshot[] = [];
       for (const [name, s] of st.series) {

@@ -52,7 +52,7 @@ export function parseMsg(msg: NodeMessageInFlow, keyBy: KeyBy, align: boolean, n
   const parsed: ParsedMsg = { groups: new Map(), samples: 0, problems: [], badQuality: 0 };
   const m = msg as unknown as Record<string, unknown>;
   const topic = typeof m.topic === 'string' && m.topic ? m.topic : undefined;
-  const msgTime = m.timestamp === undefined ? now : toEpochMs(m.timestamp);
+  const msgTime = m.timestamp === undefined || m.timestamp === null ? now : toEpochMs(m.timestamp);
   const msgRate = m.sampleRate;
   const payload = m.payload;
 
@@ -77,6 +77,7 @@ export function parseMsg(msg: NodeMessageInFlow, keyBy: KeyBy, align: boolean, n
     return msgTime;
   };
 
+  if (Buffer.isBuffer(payload)) throw new Error('payload is a Buffer of raw bytes: decode it into numbers first');
   // A scalar or a block for the msg's own topic (a typed array such as Float64Array is a block too).
   const typed = ArrayBuffer.isView(payload) && !(payload instanceof DataView);
   const single = typeof payload === 'number' || typeof payload === 'boolean' || typed || (Array.isArray(payload) && !payload.some((p) => typeof p === 'object' && p !== null));

@@ -133,6 +133,16 @@ describe('feature window node', () => {
     const msg = await caught;
     assert.match(msg.error.message, /payload must be a number/);
     assert.equal(lastStatus(fw).fill, 'red');
+    const all = collect(getNode('caught'));
+    fw.receive({ payload: Buffer.from([1, 2, 3]) });
+    fw.receive({ payload: 5, timestamp: 'yesterday' });
+    fw.receive({ payload: 1e308 });
+    fw.receive({ payload: {} });
+    await sleep(50);
+    assert.deepEqual(
+      all.map((m) => /Buffer|msg\.timestamp|outside|empty object/.test(m.error.message)),
+      [true, true, true, true],
+    );
   });
 
   it('rejects NaN inside a block without mixing it into a feature', async () => {

@@ -216,3 +216,14 @@ describe('FeatureWindow output', () => {
     validateFeatureVector(v);
   });
 });
+
+describe('FeatureWindow keys', () => {
+  it('keeps a key named __proto__ through a snapshot', () => {
+    const w = new FeatureWindow({ size: 2, features: ['mean'] });
+    w.push('__proto__', 't', 0, [1]);
+    const again = new FeatureWindow({ size: 2, features: ['mean'] });
+    again.restore(JSON.parse(JSON.stringify(w.snapshot())));
+    assert.deepEqual(again.push('__proto__', 't', 1, [3]).map((v) => v.features.mean), [2]);
+    assert.equal(({} as Record<string, unknown>).mean, undefined);
+  });
+});
