@@ -75,6 +75,7 @@ export class SurpriseDetector implements StreamingDetector {
   private readonly members: Member[];
   private peaks: number[];
   private readonly keys = new Int32Array(10);
+  private readonly stats = { m4: 0, m16: 0, sd16: 0 };
   private sinceAlarm = -1;
   private hour = -1;
 
@@ -102,6 +103,7 @@ export class SurpriseDetector implements StreamingDetector {
       if (this.n === this.o.warmup) this.setScale();
       return 0;
     }
+    this.windowStats();
     const members = this.members;
     let r = 0;
     for (let m = 0; m < members.length; m++) {
@@ -136,9 +138,8 @@ export class SurpriseDetector implements StreamingDetector {
     return Math.floor(m.compress ? m.resolution * Math.sign(u) * Math.log1p(Math.abs(u)) : m.resolution * u);
   }
 
-  private novelty(index: number): number {
-    const member = this.members[index];
-    const salt = 16 * index;
+  /** Means over 4 and 16 samples and the spread over 16, shared by the members. */
+  private windowStats(): void {
     const r = this.recent;
     const len = r.length;
     let s4 = 0;
@@ -150,14 +151,24 @@ export class SurpriseDetector implements StreamingDetector {
       s16 += v;
       q16 += v * v;
     }
-    const m16 = s16 / len;
-    const spread = Math.round((member.resolution * Math.sqrt(Math.max(0, q16 / len - m16 * m16))) / this.scale);
+    const w = this.stats;
+    w.m4 = s4 / Math.min(4, len);
+    w.m16 = s16 / len;
+    w.sd16 = Math.sqrt(Math.max(0, q16 / len - w.m16 * w.m16));
+  }
+
+  private novelty(index: number): number {
+    const member = this.members[index];
+    const salt = 16 * index;
+    const r = this.recent;
+    const w = this.stats;
+    const spread = Math.round((member.resolution * w.sd16) / this.scale);
     const a = this.level(r.back(0), member);
     const p1 = this.level(r.back(1), member);
     const p2 = this.level(r.back(2), member);
     const p3 = this.level(r.back(3), member);
-    const m4 = this.level(s4 / Math.min(4, len), member);
-    const c = this.level(m16, member);
+    const m4 = this.level(w.m4, member);
+    const c = this.level(w.m16, member);
     const keys = this.keys;
     keys[0] = hash3(salt + 1, a, p1, 0);
     keys[1] = hash3(salt + 2, a, m4, c);
