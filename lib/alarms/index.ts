@@ -16,3 +16,5 @@ export type { AlarmRow } from './record';
 export { parseInput as parseAlarmInput, parseCommand as parseAlarmCommand, parseDuration, DEFAULT_INPUT_OPTIONS } from './inputs';
 export type { InputOptions as AlarmInputOptions, ParsedCommand as AlarmCommand } from './inputs';
 export { JsonFileStore } from './file-store';
+export { CommQuality, COMM_LOST } from './comm-quality';
+export type { TagQuality } from './inputs';

@@ -26,9 +26,8 @@ export interface InputOptions {
   /** Limit on anomaly scores; undefined: the detector's own anomaly flag decides. */
   scoreLimit?: number;
   scoreDeadband: number;
-  /** A RUL estimate whose warning point is nearer than this raises an alarm. */
+  /** Lead time: a RUL estimate raises this long before the predictor's warning point (0: when reached). */
   rulHorizonMs: number;
-  commLostSeverity: number;
   /** msg.topic (or a sample's tag) that switches maintenance mode: alarms of msg.machine/msg.area are suppressed by design. */
   maintenanceTopic: string;
 }
@@ -40,8 +39,7 @@ export const DEFAULT_INPUT_OPTIONS: InputOptions = {
   defaultSeverity: 500,
   deadband: 0,
   scoreDeadband: 0.05,
-  rulHorizonMs: 72 * 3600_000,
-  commLostSeverity: 700,
+  rulHorizonMs: 0,
   maintenanceTopic: 'maintenance',
 };
 
@@ -71,6 +69,7 @@ export interface ParsedCommand {
 
 export type ParsedInput =
   | { kind: 'observations'; observations: Observation[] }
+  | { kind: 'quality'; tags: TagQuality[] }
   | { kind: 'command'; command: ParsedCommand }
   | { kind: 'maintenance'; on: boolean; scope: Matcher; by: string };
 
@@ -209,30 +208,32 @@ function fromRul(msg: Obj, est: RulEstimate, o: InputOptions): Observation {
   const msToWarning = est.warningAt - est.timestamp;
   const hours = msToWarning / 3600_000;
   const active = msToWarning <= o.rulHorizonMs;
+  const lead = o.rulHorizonMs > 0 ? ` (lead ${o.rulHorizonMs / 3600_000} h)` : '';
   return {
     ...base,
     active,
     value: Math.round(hours * 100) / 100,
-    severity: severityFromRul(msToWarning, o.rulHorizonMs),
-    message: `remaining useful life ${est.estimate} ${est.unit} (${est.lower}..${est.upper} at ${Math.round(est.confidence * 100)} %); warning point ${hours <= 0 ? 'reached' : `in ${hours.toFixed(1)} h`}`,
-    reason: active ? `warning point within the ${o.rulHorizonMs / 3600_000} h horizon` : `warning point beyond the ${o.rulHorizonMs / 3600_000} h horizon`,
+    severity: severityFromRul(msToWarning, o.rulHorizonMs, est.healthIndex),
+    message: `remaining useful life ${est.estimate} ${est.unit} (${est.lower}..${est.upper} at ${Math.round(est.confidence * 100)} %), health ${Math.round(est.healthIndex * 100)} %; warning point ${hours <= 0 ? 'reached' : `in ${hours.toFixed(1)} h`}`,
+    reason: active ? `RUL warning point ${hours <= 0 ? 'reached' : 'within the lead time'}${lead}` : `RUL warning point ahead${lead}`,
   };
 }
 
-function fromSample(msg: Obj, s: Sample, o: InputOptions): Observation | undefined {
+/** A sample's quality for one tag of a source; CommQuality turns these into comm-lost observations. */
+export interface TagQuality {
+  source: string;
+  tag: string;
+  bad: boolean;
+  error?: string;
+  area?: string;
+  machine?: string;
+}
+
+function fromSample(msg: Obj, s: Sample): TagQuality | undefined {
   if (s.quality === 'uncertain') return undefined;
-  const source = s.source ?? s.tag;
-  const bad = s.quality === 'bad';
-  return {
-    source,
-    condition: 'comm-lost',
-    active: bad,
-    severity: o.commLostSeverity,
-    message: bad ? `communication lost${s.error ? `: ${s.error}` : ''} (tag ${s.tag})` : `communication restored (tag ${s.tag})`,
-    by: 'protocol',
-    reason: bad ? `sample quality bad${s.error ? `: ${s.error}` : ''}` : 'sample quality good',
-    ...labels(msg),
-  };
+  const q: TagQuality = { source: s.source ?? s.tag, tag: s.tag, bad: s.quality === 'bad', ...labels(msg) };
+  if (s.error) q.error = s.error.slice(0, MAX_TEXT);
+  return q;
 }
 
 const ACTIVE_WORDS: Record<string, boolean> = { true: true, on: true, raise: true, active: true, alarm: true, '1': true, false: false, off: false, clear: false, normal: false, ok: false, '0': false };
@@ -290,14 +291,14 @@ export function parseInput(msg: Obj, o: InputOptions): ParsedInput {
   if (Array.isArray(p) && p.length > 0 && isObject(p[0]) && 'quality' in p[0]) {
     if (p.length > MAX_SAMPLES) throw new Error(`payload holds ${p.length} samples; at most ${MAX_SAMPLES} per msg`);
     const samples = p.map((s, i) => validateSample(s, `payload[${i}]`));
-    return { kind: 'observations', observations: samples.map((s) => fromSample(msg, s, o)).filter((x): x is Observation => x !== undefined) };
+    return { kind: 'quality', tags: samples.map((s) => fromSample(msg, s)).filter((x): x is TagQuality => x !== undefined) };
   }
   if (isObject(p)) {
     if ('score' in p && 'detector' in p) return { kind: 'observations', observations: [fromAnomaly(msg, validateAnomalyScore(p, 'payload'), o)] };
     if ('estimate' in p && 'warningAt' in p) return { kind: 'observations', observations: [fromRul(msg, validateRulEstimate(p, 'payload'), o)] };
     if ('quality' in p && 'tag' in p) {
-      const obs = fromSample(msg, validateSample(p, 'payload'), o);
-      return { kind: 'observations', observations: obs ? [obs] : [] };
+      const q = fromSample(msg, validateSample(p, 'payload'));
+      return { kind: 'quality', tags: q ? [q] : [] };
     }
   }
   return { kind: 'observations', observations: [fromGeneric(msg, o)] };

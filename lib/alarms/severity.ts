@@ -43,11 +43,14 @@ export function severityFromScore(score: number, limit: number): number {
 }
 
 /**
- * Time left until the RUL warning point, as a share of the horizon: the nearer, the more severe.
- * Already past the warning point is critical.
+ * RUL: in the lead time before the predictor's warning point, medium to high as it nears (401..700);
+ * at or past it, high to critical as the health index falls toward 0 (701..1000).
  */
-export function severityFromRul(msToWarning: number, horizonMs: number): number {
-  if (msToWarning <= 0) return 900;
-  const share = Math.min(1, msToWarning / Math.max(1, horizonMs));
-  return clampSeverity(850 - share * 449);
+export function severityFromRul(msToWarning: number, leadMs: number, healthIndex: number): number {
+  if (msToWarning > 0) {
+    const share = Math.min(1, msToWarning / Math.max(1, leadMs));
+    return clampSeverity(401 + (1 - share) * 299);
+  }
+  const health = Math.min(1, Math.max(0, Number.isFinite(healthIndex) ? healthIndex : 1));
+  return clampSeverity(701 + (1 - health) * 299);
 }

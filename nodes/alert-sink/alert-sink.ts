@@ -4,6 +4,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import type { AlarmEvent } from '../../lib/contracts';
 import { systemClock } from '../../lib/alarms/clock';
+import { CommQuality } from '../../lib/alarms/comm-quality';
 import { AlarmCommandError, AlarmEngine, type AlarmSnapshot } from '../../lib/alarms/engine';
 import { DEFAULT_INPUT_OPTIONS, parseCommand, parseInput, scopeOf, type InputOptions, type ParsedCommand } from '../../lib/alarms/inputs';
 import { NOTIFICATION_FORMATS, shape, type AlarmNotification, type NotificationFormat } from '../../lib/alarms/notification';
@@ -34,8 +35,8 @@ function inputOptions(config: AlertSinkDef, defaultSeverity: number): InputOptio
   const text = (v: unknown, fallback: string) => (typeof v === 'string' && v.trim() ? v.trim() : fallback);
   const scoreLimit = optionalNumber(config.scoreLimit, 'Score limit');
   if (scoreLimit !== undefined && (scoreLimit <= 0 || scoreLimit > 1)) throw new Error(`Score limit must be in (0, 1], got ${scoreLimit}`);
-  const hours = optionalNumber(config.rulHorizon, 'RUL horizon') ?? DEFAULT_INPUT_OPTIONS.rulHorizonMs / 3600_000;
-  if (hours <= 0) throw new Error(`RUL horizon must be > 0 hours, got ${hours}`);
+  const hours = optionalNumber(config.rulHorizon, 'RUL lead') ?? DEFAULT_INPUT_OPTIONS.rulHorizonMs / 3600_000;
+  if (hours < 0) throw new Error(`RUL lead must be >= 0 hours, got ${hours}`);
   return {
     ...DEFAULT_INPUT_OPTIONS,
     sourceProperty: text(config.sourceProperty, 'topic').replace(/^msg\./, ''),
@@ -127,6 +128,7 @@ export = function register(RED: NodeAPI): void {
       return;
     }
 
+    const commQuality = new CommQuality();
     const store = sinkStore<AlarmSnapshot>(RED, node, config.store);
     const save = async () => {
       if (!store || !loaded) return;
@@ -206,6 +208,8 @@ export = function register(RED: NodeAPI): void {
         const active = engine.suppressionScopes().some((s) => JSON.stringify(s) === key);
         if (parsed.on && !active) engine.suppress(parsed.scope, { by: parsed.by });
         if (!parsed.on && active) engine.unsuppress(parsed.scope, { by: parsed.by });
+      } else if (parsed.kind === 'quality') {
+        for (const obs of commQuality.apply(parsed.tags)) engine.observe(obs);
       } else {
         for (const obs of parsed.observations) engine.observe(obs);
       }

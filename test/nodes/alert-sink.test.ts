@@ -100,7 +100,7 @@ describe('alert sink node', () => {
     await until(() => notes.length >= 1, 'a notification');
     await sleep(50);
     const text = notes.map((n) => n.payload).join('\n');
-    assert.match(text, /plc1 comm-lost: communication lost: timeout/);
+    assert.match(text, /plc1 comm-lost: communication lost: 1 tag\(s\) bad \(timeout\)/);
     assert.doesNotMatch(text, /press\/temp alarm/);
   });
 

@@ -2,6 +2,7 @@
 // and commands, each turned into an observation or a command, or a clear error.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { CommQuality } from '../../lib/alarms/comm-quality';
 import { DEFAULT_INPUT_OPTIONS, parseDuration, parseInput, type InputOptions } from '../../lib/alarms/inputs';
 import { parseAlarmOptions } from '../../lib/alarms/options';
 import { parseSeverity, priorityOf, severityFromRul, severityFromScore } from '../../lib/alarms/severity';
@@ -29,26 +30,49 @@ describe('alarm inputs', () => {
     assert.equal(b.value, 0.6);
   });
 
-  it('RUL: a warning point within the horizon raises, beyond it or none clears', () => {
+  it('RUL: raises when the warning point is reached, or within the lead time; clears when it is not', () => {
     const h = 3600_000;
-    const [near] = obs({ payload: rul(10 * h) }, { rulHorizonMs: 72 * h });
-    assert.equal(near.active, true);
-    assert.equal(near.condition, 'rul-warning');
-    assert.equal(near.value, 10);
-    assert.equal(obs({ payload: rul(100 * h) }, { rulHorizonMs: 72 * h })[0].active, false);
+    const [reached] = obs({ payload: rul(0) });
+    assert.deepEqual([reached.active, reached.condition, reached.source], [true, 'rul-warning', 'fan2']);
+    assert.ok(reached.severity! > 700, 'past the warning point: high or critical');
+    assert.equal(obs({ payload: rul(10 * h) })[0].active, false, 'without a lead, a future warning point raises nothing');
+    const [near] = obs({ payload: rul(10 * h) }, { rulHorizonMs: 24 * h });
+    assert.deepEqual([near.active, near.value], [true, 10]);
+    assert.ok(near.severity! > 400 && near.severity! <= 700, 'in the lead time: medium to high');
+    assert.equal(obs({ payload: rul(100 * h) }, { rulHorizonMs: 24 * h })[0].active, false);
     assert.equal(obs({ payload: rul(null) })[0].active, false);
-    assert.ok(severityFromRul(1 * h, 72 * h) > severityFromRul(60 * h, 72 * h));
+    assert.ok(severityFromRul(1 * h, 24 * h, 1) > severityFromRul(20 * h, 24 * h, 1));
+    assert.ok(severityFromRul(0, 0, 0.1) > severityFromRul(0, 0, 0.6));
   });
 
-  it('samples: bad quality is communication lost on the source, good clears it, uncertain changes nothing', () => {
-    const s = (quality: string) => ({ tag: 'spindle/temp', value: 0, timestamp: 1, quality, source: 'opc.tcp://plc1', error: 'timeout' });
-    const [bad] = obs({ payload: s('bad') });
-    assert.deepEqual([bad.source, bad.condition, bad.active], ['opc.tcp://plc1', 'comm-lost', true]);
-    assert.match(bad.message!, /timeout/);
-    assert.equal(obs({ payload: s('good') })[0].active, false);
-    assert.deepEqual(obs({ payload: s('uncertain') }), []);
-    assert.equal(obs({ payload: [s('bad'), s('good')] }).length, 2);
-    assert.throws(() => parseInput({ payload: [s('bad'), { tag: 'x', quality: 'fine' }] }, o()), /payload\[1\]\.value|payload\[1\]/);
+  it('samples: quality per tag and source for the comm-lost rule; uncertain changes nothing', () => {
+    const s = (quality: string, tag = 'spindle/temp') => ({ tag, value: 0, timestamp: 1, quality, source: 'opc.tcp://plc1', error: 'timeout' });
+    const q = (msg: Record<string, unknown>) => {
+      const r = parseInput(msg, o());
+      assert.equal(r.kind, 'quality');
+      return r.kind === 'quality' ? r.tags : [];
+    };
+    assert.deepEqual(q({ payload: s('bad'), machine: 'press' }), [{ source: 'opc.tcp://plc1', tag: 'spindle/temp', bad: true, error: 'timeout', machine: 'press' }]);
+    assert.equal(q({ payload: s('good') })[0].bad, false);
+    assert.deepEqual(q({ payload: s('uncertain') }), []);
+    assert.equal(q({ payload: [s('bad'), s('good', 'b')] }).length, 2);
+    assert.throws(() => parseInput({ payload: [s('bad'), { tag: 'x', quality: 'fine' }] }, o()), /payload\[1\]/);
+  });
+
+  it('comm-lost: active while every tag of a source reads bad; one failing tag among good ones never flaps it', () => {
+    const cq = new CommQuality(700, 5);
+    const t = (tag: string, bad: boolean, source = 'plc1') => ({ source, tag, bad, error: bad ? 'timeout' : undefined });
+    assert.deepEqual(cq.apply([t('a', true)]).map((x) => x.active), [true]);
+    assert.deepEqual(cq.apply([t('b', false)]).map((x) => x.active), [false]);
+    for (let i = 0; i < 3; i++) {
+      assert.equal(cq.apply([t('a', true)])[0].active, false, 'a alone bad: the connection works');
+      assert.equal(cq.apply([t('b', false)])[0].active, false);
+    }
+    const [lost] = cq.apply([t('a', true), t('b', true)]);
+    assert.deepEqual([lost.source, lost.condition, lost.active, lost.severity], ['plc1', 'comm-lost', true, 700]);
+    assert.match(lost.message!, /2 tag\(s\) bad \(timeout\)/);
+    for (let i = 0; i < 10; i++) cq.apply([t('x', false, `src${i}`)]);
+    assert.ok(cq.trackedTags() <= 5, 'bounded');
   });
 
   it('generic msgs: topic is the source, payload true/false/number/word/object, severity by number or name', () => {
