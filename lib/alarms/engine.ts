@@ -1,7 +1,7 @@
 // The alarm engine: identity by source + condition, the ISA-18.2 lifecycle, on/off delays,
 // deadband, chattering, shelving, suppression, out of service, flood and grouped notifications.
 // Every change is an AlarmEvent with who, when and why. Time comes only from the injected clock.
-import type { AlarmEvent, AlarmState } from '../contracts';
+import type { AlarmEvent, AlarmPriority, AlarmState } from '../contracts';
 import type { Clock } from './clock';
 import { EventLog } from './event-log';
 import { FloodDetector, type FloodChange } from './flood';
@@ -73,6 +73,7 @@ export interface AlarmSnapshot {
 }
 
 const MAX_SUPPRESSIONS = 1000;
+const PRIORITY_RANK: Record<AlarmPriority, number> = { low: 0, medium: 1, high: 2, critical: 3 };
 const MAX_NAME = 500;
 const TARGET_KEYS = ['source', 'condition', 'area', 'machine'] as const;
 
@@ -131,11 +132,13 @@ export class AlarmEngine {
     if (wantsActive) {
       if (obs.message !== undefined) r.message = obs.message;
       if (obs.severity !== undefined && obs.severity !== r.severity) {
-        const before = priorityOf(r.severity);
         r.severity = obs.severity;
-        if (r.active && priorityOf(obs.severity) !== before) {
-          this.emitEvent(r, 'severity', { by: obs.by ?? 'system', reason: `priority ${before} -> ${priorityOf(obs.severity)}` });
+        // Only an escalation past the highest priority of this activation is an event, so a score
+        // wandering across a band boundary does not flood the log.
+        if (r.active && PRIORITY_RANK[priorityOf(obs.severity)] > PRIORITY_RANK[priorityOf(r.peakSeverity)]) {
+          this.emitEvent(r, 'severity', { by: obs.by ?? 'system', reason: `escalated from ${priorityOf(r.peakSeverity)} to ${priorityOf(obs.severity)}` });
         }
+        if (r.active) r.peakSeverity = Math.max(r.peakSeverity, obs.severity);
       }
     }
     if (wantsActive !== r.raw) {
@@ -176,6 +179,7 @@ export class AlarmEngine {
       machine: obs.machine || obs.source,
       state: 'normal',
       severity: obs.severity ?? this.options.defaultSeverity,
+      peakSeverity: obs.severity ?? this.options.defaultSeverity,
       message: obs.message ?? '',
       raw: false,
       shelvedUntil: null,
@@ -231,6 +235,7 @@ export class AlarmEngine {
     if (this.records.get(r.id) !== r || !this.transition(r, 'raise', { by, reason })) return;
     const now = this.clock.now();
     r.activeSince = now;
+    r.peakSeverity = r.severity;
     r.raises++;
     this.kpiTracker.recordRaise(now);
     this.noteTransition(r, by);

@@ -12,6 +12,8 @@ export interface AlarmRecord {
   machine: string;
   state: AlarmState;
   severity: number;
+  /** Highest severity of the current activation (escalation events compare against it). */
+  peakSeverity: number;
   message: string;
   value?: number;
   /** The condition as last evaluated (after deadband), before on/off delays. */
@@ -119,6 +121,7 @@ export function restoreRecord(value: unknown): AlarmRecord | undefined {
     machine: str(v.machine) ?? source,
     state,
     severity: Math.min(1000, Math.max(1, num(v.severity) ?? 500)),
+    peakSeverity: Math.min(1000, Math.max(1, num(v.peakSeverity) ?? num(v.severity) ?? 500)),
     message: typeof v.message === 'string' ? v.message.slice(0, 2000) : '',
     raw: v.raw === true,
     shelvedUntil: num(v.shelvedUntil) ?? null,

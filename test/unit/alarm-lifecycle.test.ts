@@ -105,13 +105,21 @@ describe('alarm lifecycle', () => {
     assert.equal(engine.list().filter((r) => !r.acked).length, 1);
   });
 
-  it('raises a severity event only when the priority band changes', () => {
+  it('a severity event only when the priority escalates past its highest of this activation', () => {
     const { engine, transitions } = setup();
-    engine.observe({ source: 's', condition: 'c', active: true, severity: 450 });
-    engine.observe({ source: 's', condition: 'c', active: true, severity: 500 });
-    engine.observe({ source: 's', condition: 'c', active: true, severity: 900 });
+    const feed = (severity: number, active = true) => engine.observe({ source: 's', condition: 'c', active, severity });
+    feed(450);
+    feed(500);
+    feed(900);
+    feed(450);
+    feed(900);
     assert.deepEqual(transitions(), ['raise', 'severity']);
+    assert.equal(engine.get('s#c')?.severity, 900);
     assert.equal(engine.get('s#c')?.priority, 'critical');
+    feed(900, false);
+    feed(700);
+    feed(950);
+    assert.deepEqual(transitions(), ['raise', 'severity', 'clear', 'raise', 'severity'], 'a new activation starts from its own priority');
   });
 });
 
