@@ -2,7 +2,7 @@
 // Trains the RUL learner (the node's code and default settings) on train_FD00x.txt, predicts the last
 // cycle of every test unit, and scores against RUL_FD00x.txt: RMSE against the truth capped at 125
 // and against the raw truth, the PHM08 score, training seconds and inference time per unit.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_LEARNER, predictLearner, trainLearner, type RunHistory } from '../lib/rul/learner';
 import { cpuMs, dataDir, finish, parseArgs, round } from './_shared';
@@ -31,6 +31,9 @@ async function main(): Promise<void> {
   if (!/^FD00\d$/.test(subset)) throw new Error(`--subset must look like FD001, got ${subset}`);
   const dir = dataDir('cmapss', args);
   if (!dir) return;
+  for (const f of [`train_${subset}.txt`, `test_${subset}.txt`, `RUL_${subset}.txt`]) {
+    if (!existsSync(join(dir, f))) throw new Error(`${f} not found in ${dir}: C-MAPSS ${subset} needs train_, test_ and RUL_ files`);
+  }
   const train = readUnits(join(dir, `train_${subset}.txt`), true);
   const test = readUnits(join(dir, `test_${subset}.txt`), false);
   const truth = readFileSync(join(dir, `RUL_${subset}.txt`), 'utf8')
