@@ -87,7 +87,10 @@ export = function register(RED: NodeAPI): void {
         return;
       }
       shown = '';
-      if (result.failures.length < result.requests) status.warn(node, `${result.failures.length}/${result.requests} req failed: ${result.failures[0].error.message}`);
+      const connectionDown = result.failures.every((f) => (f.error as { kind?: string }).kind === 'not-connected');
+      const linkStatus = handle!.currentStatus();
+      if (connectionDown && linkStatus.fill) node.status(linkStatus);
+      else if (result.failures.length < result.requests) status.warn(node, `${result.failures.length}/${result.requests} req failed: ${result.failures[0].error.message}`);
       else status.error(node, result.failures[0].error.message);
     };
 
