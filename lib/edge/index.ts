@@ -4,3 +4,4 @@ export * from './uns';
 export * from './report-by-exception';
 export * from './mqtt-link';
 export * from './uns-publisher';
+export * from './sparkplug-validator';

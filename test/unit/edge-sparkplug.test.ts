@@ -97,3 +97,29 @@ describe('report by exception', () => {
     assert.equal(rbe.filter('m', [{ name: 'x', value: 111 }], 2).length, 1);
   });
 });
+
+describe('Sparkplug stream validator', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { validateSparkplugStream } = require('../../lib/edge/sparkplug-validator') as typeof import('../../lib/edge/sparkplug-validator');
+  it('accepts what the edge node produces, including a death and a new session', () => {
+    const node = new SparkplugEdgeNode('g', 'e');
+    const stream = [...node.births(), ...node.data('M', [{ name: 'a', value: 1 }]), ...node.data('M', [{ name: 'a', value: 2 }]), node.deathCertificate()];
+    node.disconnected();
+    stream.push(...node.births(), ...node.data('M', [{ name: 'a', value: 3 }]));
+    assert.deepEqual(validateSparkplugStream(stream), []);
+  });
+
+  it('finds data before birth, a sequence gap and a death that does not match its birth', () => {
+    const node = new SparkplugEdgeNode('g', 'e');
+    const births = node.births();
+    const d1 = node.data('M', [{ name: 'a', value: 1 }]);
+    node.data('M', [{ name: 'a', value: 2 }]); // lost
+    const d3 = node.data('M', [{ name: 'a', value: 3 }]);
+    node.disconnected();
+    const wrongDeath = node.deathCertificate();
+    const problems = validateSparkplugStream([d1[1], ...births, ...d1, ...d3, wrongDeath]);
+    assert.ok(problems.some((p) => /before NBIRTH/.test(p)), problems.join('\n'));
+    assert.ok(problems.some((p) => /seq \d+, expected/.test(p)), problems.join('\n'));
+    assert.ok(problems.some((p) => /NDEATH bdSeq/.test(p)), problems.join('\n'));
+  });
+});
