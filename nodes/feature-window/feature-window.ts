@@ -9,6 +9,7 @@ import { parseMsg, type KeyBy } from './readings';
 
 /** Status updates are throttled: a busy stream would otherwise publish one per msg to every editor. */
 const STATUS_INTERVAL_MS = 250;
+const MAX_FUTURE_MS = 24 * 3600 * 1000;
 
 function refused(c: WindowCounters): number {
   return c.invalid + c.outOfOrder + c.late + c.sampleRate + c.tooManyKeys;
@@ -111,7 +112,17 @@ export = function register(RED: NodeAPI): void {
       rejectedMsgParts += parsed.problems.length;
       const problems = [...parsed.problems];
       const shaftHz = typeof control.shaftHz === 'number' ? control.shaftHz : typeof control.rpm === 'number' ? control.rpm / 60 : undefined;
-      for (const [key, entries] of parsed.groups) {
+      const now = Date.now();
+      for (const [key, all] of parsed.groups) {
+        let entries = all;
+        if (window.mode === 'time') {
+          // One reading from a clock gone wrong would hold every later sample of its key behind the watermark.
+          entries = all.filter((e) => e.timestamp <= now + MAX_FUTURE_MS);
+          if (entries.length < all.length) {
+            rejectedMsgParts += all.length - entries.length;
+            problems.push(`${key}: timestamp more than a day ahead of this machine's clock`);
+          }
+        }
         const result = window.ingest(key, entries, { shaftHz });
         emit(msg, send, result.vectors);
         for (const e of result.errors) problems.push(e.message);

@@ -123,6 +123,13 @@ describe('feature window node', () => {
     assert.deepEqual(got.map((m) => m.payload.features.mean), [8.5]);
     assert.equal(caught.length, 1);
     assert.match(caught[0].error.message, /more than 300 ms after/);
+    // A reading from a clock set years ahead is refused instead of moving the watermark.
+    fw.receive({ topic: 'k', timestamp: Date.now() + 10 * 365 * 86400e3, payload: 1 });
+    fw.receive({ topic: 'k', timestamp: 2300, payload: 23 });
+    await statusMatching(fw, /2 bad/);
+    assert.equal(caught.length, 2);
+    assert.match(caught[1].error.message, /ahead of this machine's clock/);
+    assert.deepEqual(got.map((m) => m.payload.features.mean), [8.5, 12.5]);
   });
 
   it('sends bad input to a Catch node with a clear error and a red status', async () => {
