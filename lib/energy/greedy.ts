@@ -128,37 +128,50 @@ class Placer {
     const l = this.problem.loads[i];
     const single = this.bestRun(i, lo, hi, cap);
     if (!l.splittable || l.runningFor) return single;
-    // Splittable: also try k equal runs (each >= min on, min off apart, k <= starts per day), placed left to right.
+    // Splittable: also try runs (each >= min on, min off apart, no more than the starts per day):
+    // two runs of every split, or k equal runs, placed left to right and right to left.
     const need = l.duration - l.done;
-    const maxRuns = Math.min(Number.isFinite(l.maxStartsPerDay) ? l.maxStartsPerDay : 4, Math.floor(need / Math.max(1, l.minOn)), 4);
+    const minRun = Math.max(1, l.minOn);
+    const maxRuns = Math.min(Number.isFinite(l.maxStartsPerDay) ? l.maxStartsPerDay : 4, Math.floor(need / minRun), 4);
+    const candidates: number[][] = [];
+    if (maxRuns >= 2) for (let a = minRun; need - a >= minRun; a++) candidates.push([a, need - a]);
+    for (let k = 3; k <= maxRuns; k++) candidates.push(Array.from({ length: k }, (_, c) => Math.floor(need / k) + (c < need % k ? 1 : 0)));
     let best = single;
     const flat0 = this.flatness();
     const objective0 = this.objective();
-    for (let k = 2; k <= maxRuns; k++) {
-      const lengths = Array.from({ length: k }, (_, c) => Math.floor(need / k) + (c < need % k ? 1 : 0));
-      const placed: Placement[] = [];
-      let from = lo;
-      let ok = true;
-      for (let c = 0; c < k && ok; c++) {
-        const rest = lengths.slice(c + 1).reduce((a, b) => a + b, 0) + (k - c - 1) * Math.max(1, l.minOff);
-        const run = this.bestRun(i, from, hi - rest, cap, lengths[c]);
-        if (!run) ok = false;
-        else {
-          placed.push(run.placement);
-          this.apply(i, run.placement, +1);
-          const slots = run.placement.slots as number[];
-          from = slots[slots.length - 1] + 1 + Math.max(1, l.minOff);
+    const gap = Math.max(1, l.minOff);
+    for (const lengths of candidates) {
+      for (const forward of [true, false]) {
+        const k = lengths.length;
+        const placed: Placement[] = [];
+        let ok = true;
+        let from = lo;
+        let to = hi;
+        for (let step = 0; step < k && ok; step++) {
+          const c = forward ? step : k - 1 - step;
+          const after = lengths.slice(c + 1).reduce((x, y) => x + y, 0) + (k - c - 1) * gap;
+          const before = lengths.slice(0, c).reduce((x, y) => x + y, 0) + c * gap;
+          const run = forward ? this.bestRun(i, from, hi - after, cap, lengths[c]) : this.bestRun(i, lo + before, to, cap, lengths[c]);
+          if (!run) ok = false;
+          else {
+            placed.push(run.placement);
+            this.apply(i, run.placement, +1);
+            const slots = run.placement.slots as number[];
+            if (forward) from = slots[slots.length - 1] + 1 + gap;
+            else to = slots[0] - gap;
+          }
         }
+        const cost = this.objective() - objective0;
+        const flat = this.flatness() - flat0;
+        for (const pl of placed) this.apply(i, pl, -1);
+        if (!ok) continue;
+        const slots = placed.flatMap((pl) => pl.slots as number[]).sort((x, y) => x - y);
+        if (!best || cost < best.cost - 1e-9 || (cost < best.cost + 1e-9 && flat < best.flat - 1e-9)) best = { placement: { skipped: false, slots }, cost, flat };
       }
-      const cost = this.objective() - objective0;
-      const flat = this.flatness() - flat0;
-      for (const pl of placed) this.apply(i, pl, -1);
-      if (!ok) continue;
-      const slots = placed.flatMap((pl) => pl.slots as number[]);
-      if (!best || cost < best.cost - 1e-9 || (cost < best.cost + 1e-9 && flat < best.flat - 1e-9)) best = { placement: { skipped: false, slots }, cost, flat };
     }
     return best;
   }
+
 
   energy(): number {
     let sum = 0;
@@ -206,6 +219,89 @@ class Placer {
     }
     return best;
   }
+}
+
+function runsOf(slots: number[]): Array<[start: number, end: number]> {
+  const runs: Array<[number, number]> = [];
+  for (const s of slots) {
+    const last = runs[runs.length - 1];
+    if (last && last[1] === s) last[1] = s + 1;
+    else runs.push([s, s + 1]);
+  }
+  return runs;
+}
+
+/** Whether on-slots respect a splittable load's window, min on/off and starts per day. */
+function validSplit(problem: Problem, l: Load, slots: number[], lo: number, hi: number): boolean {
+  const runs = runsOf(slots);
+  if (slots.length !== l.duration - l.done) return false;
+  if (slots.some((s) => s < lo || s >= hi)) return false;
+  for (let r = 0; r < runs.length; r++) {
+    if (runs[r][1] - runs[r][0] < Math.max(1, l.minOn)) return false;
+    if (r > 0 && runs[r][0] - runs[r - 1][1] < Math.max(1, l.minOff)) return false;
+  }
+  if (Number.isFinite(l.maxStartsPerDay)) {
+    const days = [...problem.dayStarts, problem.horizon];
+    for (let d = 0; d + 1 < days.length; d++) if (runs.filter(([a]) => a >= days[d] && a < days[d + 1]).length > l.maxStartsPerDay) return false;
+  }
+  return true;
+}
+
+/**
+ * Finer moves for a splittable load: shift one run elsewhere, or move one slot from the end of one
+ * run to the end of another; keeps each change that lowers the cost (or the p-norm stand-in).
+ */
+function refineSplit(problem: Problem, placer: Placer, i: number, score: () => number, lo: number, hi: number): boolean {
+  const l = problem.loads[i];
+  if (!l.splittable || l.runningFor || placer.placements[i].skipped) return false;
+  let improved = false;
+  let current = score();
+  const tryPlacement = (slots: number[]): boolean => {
+    if (!validSplit(problem, l, slots, lo, hi)) return false;
+    const old = placer.placements[i];
+    placer.apply(i, old, -1);
+    const next: Placement = { skipped: false, slots };
+    placer.apply(i, next, +1);
+    const after = score();
+    if (after < current - 1e-7) {
+      current = after;
+      return true;
+    }
+    placer.apply(i, next, -1);
+    placer.apply(i, old, +1);
+    return false;
+  };
+  for (let pass = 0; pass < 2; pass++) {
+    const runs = runsOf(placer.placements[i].slots ?? []);
+    let changed = false;
+    // Shift each run to every other start where it fits.
+    for (let r = 0; r < runs.length && !changed; r++) {
+      const len = runs[r][1] - runs[r][0];
+      const others = runs.filter((_, k) => k !== r).flatMap(([a, b]) => Array.from({ length: b - a }, (_, k) => a + k));
+      for (let s = lo; s + len <= hi && !changed; s++) {
+        if (s === runs[r][0]) continue;
+        const slots = [...others, ...Array.from({ length: len }, (_, k) => s + k)].sort((x, y) => x - y);
+        if (new Set(slots).size !== slots.length) continue;
+        if (tryPlacement(slots)) changed = true;
+      }
+    }
+    // Move one slot: from an end of one run to just beyond an end of another (or the same) run.
+    const slots0 = placer.placements[i].slots ?? [];
+    const ends = runs.flatMap(([a, b]) => [a, b - 1]);
+    const targets = runs.flatMap(([a, b]) => [a - 1, b]);
+    for (const from of ends) {
+      if (changed) break;
+      for (const to of targets) {
+        if (changed) break;
+        if (to === from || slots0.includes(to)) continue;
+        const slots = [...slots0.filter((x) => x !== from), to].sort((x, y) => x - y);
+        if (tryPlacement(slots)) changed = true;
+      }
+    }
+    if (!changed) break;
+    improved = true;
+  }
+  return improved;
 }
 
 const UNSET: Placement = { skipped: true };
@@ -336,6 +432,18 @@ function improve(problem: Problem, placer: Placer, lf: number[], rounds: number,
         }
       }
       placer.apply(i, next, +1);
+      const [wlo, whi] = l.splittable ? (() => {
+        const keep = placer.placements[i];
+        placer.placements[i] = UNSET;
+        const w = placer.window(i, lf);
+        placer.placements[i] = keep;
+        return w;
+      })() : [0, 0];
+      if (l.splittable && refineSplit(problem, placer, i, total, wlo, whi)) {
+        current = total();
+        flat = placer.flatness();
+        improved = true;
+      }
     }
     if (!improved) break;
   }
@@ -362,6 +470,11 @@ export function searchPlan(problem: Problem, diagnosis: Diagnosis, placements: P
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
   let current = evaluate(problem, placements).total;
+  // One scale for the whole search so that p-norm values compare across iterations.
+  const scale = Math.max(1, placer.peakLevel());
+  placer.surrogate = { p: 16, scale };
+  let currentSmooth = placer.objective();
+  placer.surrogate = null;
   let iterations = 0;
   while (Date.now() < deadline) {
     iterations++;
@@ -381,7 +494,7 @@ export function searchPlan(problem: Problem, diagnosis: Diagnosis, placements: P
     }
     // Re-insert biggest first, ties in random order.
     const order = removed.map((i) => ({ i, key: Math.max(...problem.loads[i].profile) * problem.loads[i].duration * (0.7 + 0.6 * rnd()) })).sort((x, y) => y.key - x.key);
-    placer.surrogate = { p: 16, scale: Math.max(1, placer.peakLevel()) };
+    placer.surrogate = { p: 16, scale };
     let ok = true;
     for (const { i } of order) {
       const [lo, hi] = placer.window(i, lf);
@@ -392,10 +505,13 @@ export function searchPlan(problem: Problem, diagnosis: Diagnosis, placements: P
       }
       placer.apply(i, found.placement, +1);
     }
+    const smooth = ok ? placer.objective() : Infinity;
     placer.surrogate = null;
     const total = ok ? evaluate(problem, placements).total : Infinity;
-    if (ok && total < current - 1e-9) {
-      current = total;
+    // Better, or as good and smoother (walks the plateaus a peak objective has).
+    if (ok && (total < current - 1e-9 || (total < current + 1e-9 && smooth < currentSmooth - 1e-9))) {
+      current = Math.min(current, total);
+      currentSmooth = smooth;
       continue;
     }
     for (const i of removed) if (placements[i] !== UNSET) placer.apply(i, placements[i], -1);

@@ -94,7 +94,7 @@ export function buildMilp(problem: Problem, diagnosis: Diagnosis): MilpModel {
     const first = l.runningFor ? 0 : lo[i];
     const last = hi[i];
     const p = l.profile[0];
-    const forcedOn = l.runningFor ? Math.max(0, l.minOn - l.runningFor) : 0;
+    const forcedOn = l.runningFor ? Math.min(need(l), Math.max(0, l.minOn - l.runningFor)) : 0;
     for (let t = first; t < last; t++) {
       const j = col(`o${i}_${t}`, t - first < forcedOn ? 1 : 0, 1, slotCost(problem, t) * p, true);
       o[i].set(t, j);
