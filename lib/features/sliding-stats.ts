@@ -219,10 +219,13 @@ export class SlidingStats implements Moments {
     // A full window alternates between capacity and capacity + 1 samples: divide once, up front.
     const invFull = 1 / (capacity + 1);
     const invCap = 1 / capacity;
+    let lastNeg = n > 0 && vals[(head + n - 1) & mask] < 0;
     for (let i = 0; i < count; i++) {
       const x = values[offset + i];
+      const neg = x < 0;
       // ---- add x (Pébay; the mean is a Kahan sum: true mean = mu - muC)
-      if (n > 0 && vals[(head + n - 1) & mask] < 0 !== x < 0) crossings++;
+      if (n > 0 && lastNeg !== neg) crossings++;
+      lastNeg = neg;
       const slot = (head + n) & mask;
       vals[slot] = x;
       poss[slot] = pos0 + i * dt;
@@ -242,7 +245,7 @@ export class SlidingStats implements Moments {
       mu = t;
       const s = seqNext++;
       coMoment += n * 0.5 * (delta - dn);
-      meanAbs += ((x < 0 ? -x : x) - meanAbs) * inv;
+      meanAbs += ((neg ? -x : x) - meanAbs) * inv;
       while (minLen && minV[(minHead + minLen - 1) & mask] >= x) minLen--;
       let j = (minHead + minLen++) & mask;
       minV[j] = x;
