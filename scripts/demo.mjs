@@ -11,7 +11,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const port = Number(process.env.PORT || 1880);
 const host = process.env.HOST || '127.0.0.1';
-const userDir = join(root, '.demo');
+const userDir = process.env.MILLWRIGHT_DEMO_DIR || join(root, '.demo');
 const reset = process.argv.includes('--reset') || process.env.MILLWRIGHT_DEMO_RESET === '1';
 
 execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { stdio: 'inherit', cwd: root });
@@ -35,9 +35,20 @@ writeFileSync(
 };\n`,
 );
 
-const demoFlow = ['plant-demo.json', 'feature-window-basics.json'].map((f) => join(root, 'examples', f)).find((f) => existsSync(f));
+// The plant flow, plus its dashboard tab when @flowfuse/node-red-dashboard (a devDependency) is installed.
 const flowFile = join(userDir, 'flows.json');
-if (reset || !existsSync(flowFile)) writeFileSync(flowFile, readFileSync(demoFlow));
+if (reset || !existsSync(flowFile)) {
+  const flows = JSON.parse(readFileSync(join(root, 'examples', 'plant-demo.json'), 'utf8'));
+  let dashboard = true;
+  try {
+    require.resolve('@flowfuse/node-red-dashboard/package.json');
+  } catch {
+    dashboard = false;
+    console.log('@flowfuse/node-red-dashboard is not installed: the demo runs without its dashboard.');
+  }
+  if (dashboard) flows.push(...JSON.parse(readFileSync(join(root, 'examples', 'plant-demo-dashboard.json'), 'utf8')));
+  writeFileSync(flowFile, JSON.stringify(flows, null, 2));
+}
 
 const red = spawn(process.execPath, [require.resolve('node-red/red.js'), '--userDir', userDir, '--settings', join(userDir, 'settings.js')], {
   cwd: userDir,
