@@ -103,6 +103,7 @@ export function powerSpectrum(values: ArrayLike<number>, sampleRate: number): Po
 }
 
 let envScratch = new Float64Array(0);
+let envPowerScratch = new Float64Array(0);
 
 /** Envelope power spectrum of the transformed block (same bin width as the block's spectrum). */
 function envelopeOf(t: Transformed, band: Band | undefined): PowerSpectrum {
@@ -155,7 +156,8 @@ function envelopeOf(t: Transformed, band: Band | undefined): PowerSpectrum {
   }
   plan.fft.realTransform(plan.spectrum, real);
   const lh = l / 2;
-  const power = new Float64Array(valid + 1);
+  if (envPowerScratch.length < valid + 1) envPowerScratch = new Float64Array(valid + 1);
+  const power = envPowerScratch.subarray(0, valid + 1);
   const scale = sumW2 > 0 ? 1 / (l * sumW2) : 0;
   const s = plan.spectrum;
   for (let k = 0; k <= valid; k++) {
@@ -168,7 +170,8 @@ function envelopeOf(t: Transformed, band: Band | undefined): PowerSpectrum {
 
 /** Envelope spectrum (Hilbert transform via FFT) of a block, optionally demodulating only a band. */
 export function envelopeSpectrum(values: ArrayLike<number>, sampleRate: number, band?: Band): PowerSpectrum {
-  return envelopeOf(transform(values, sampleRate), band);
+  const e = envelopeOf(transform(values, sampleRate), band);
+  return { ...e, power: Float64Array.from(e.power) };
 }
 
 /** Peak bin among k in [from, to], with Gaussian (log-parabolic) interpolation; 0 when flat zero. */
@@ -250,6 +253,7 @@ export function spectralFeatures(
     return moments;
   };
   let envelope: PowerSpectrum | undefined;
+  let peak: { k: number; hz: number } | undefined;
   const env = () => (envelope ??= envelopeOf(t, options.envelopeBand));
   const shaftHz = context.shaftHz ?? options.shaftHz;
   const bearing = options.bearing && shaftHz !== undefined && shaftHz > 0 ? bearingFaultFrequencies(shaftHz, options.bearing) : undefined;
@@ -257,10 +261,10 @@ export function spectralFeatures(
   for (const name of names) {
     switch (name) {
       case 'dominantFrequency':
-        out[prefix + name] = peakFrequency(power, binHz, 1, half).hz;
+        out[prefix + name] = (peak ??= peakFrequency(power, binHz, 1, half)).hz;
         break;
       case 'dominantAmplitude': {
-        const peak = peakFrequency(power, binHz, 1, half);
+        peak ??= peakFrequency(power, binHz, 1, half);
         // The Hann main lobe spans +-2 bins of the unpadded block.
         out[prefix + name] = peak.k < 0 ? 0 : Math.sqrt(2 * sumAround(power, peak.k, Math.ceil((2 * m) / n)));
         break;
