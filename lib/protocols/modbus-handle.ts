@@ -34,7 +34,9 @@ function short(text: string): string {
 export function connectionStatus(s: StateChange, label: string): StatusView {
   switch (s.state) {
     case 'connecting':
-      return { fill: 'yellow', shape: 'ring', text: short(s.attempt ? `connecting (attempt ${s.attempt})` : `connecting to ${label}`) };
+      // a retry stays red, so an outage never flickers between red and yellow
+      if (s.attempt) return { fill: 'red', shape: 'ring', text: short(`reconnecting (attempt ${s.attempt}): ${s.error ?? ''}`) };
+      return { fill: 'yellow', shape: 'ring', text: short(`connecting to ${label}`) };
     case 'connected':
       return { fill: 'green', shape: 'dot', text: short(`connected ${label}`) };
     case 'reconnecting':
