@@ -55,9 +55,7 @@ const ALARM_ROWS = `msg.payload = (msg.payload || []).map((a) => ({
   alarm: a.alarmId,
   state: a.state + (a.shelved ? ' (shelved)' : ''),
   priority: a.priority,
-  severity: a.severity,
-  message: a.message,
-  since: a.activeSince ? new Date(a.activeSince).toLocaleTimeString() : '',
+  message: a.message.length > 60 ? a.message.slice(0, 57) + '...' : a.message,
 }));
 return msg;`;
 
