@@ -74,6 +74,23 @@ describe('modbus poll node', () => {
     assert.match(lastStatus(getNode('p1')).text ?? '', /4 tags, 3 req/);
   });
 
+  it('shares one connection (one socket) between every node that uses it', async () => {
+    const shared = await new InProcessModbusServer().start();
+    try {
+      const nodes = flow(shared.port);
+      nodes.push({ id: 'p2', type: 'millwright-modbus-poll', z: 'tab', name: 'line2', connection: 'conn', tags: TAGS.slice(0, 2), addressing: '0', interval: 100, output: 'poll', maxGap: '', wires: [['out']] });
+      await helper.load(NODES, nodes);
+      const got = collect(getNode('out'));
+      for (let i = 0; i < 40 && !(got.some((m) => m.topic === 'line1') && got.some((m) => m.topic === 'line2')); i++) await sleep(50);
+      assert.ok(got.some((m) => m.topic === 'line1') && got.some((m) => m.topic === 'line2'));
+      assert.equal(shared.openSockets, 1);
+      assert.equal(lastStatus(getNode('p2')).fill, 'green');
+    } finally {
+      await helper.unload();
+      await shared.stop();
+    }
+  });
+
   it('sends one msg per tag when asked, and polls on an input msg', async () => {
     await helper.load(NODES, flow(server.port, { output: 'tag', interval: 0 }));
     const got = collect(getNode('out'));
