@@ -2,12 +2,15 @@
 // with the dashboard; every node of the demo shows a live status, the dashboard draws its charts, and a
 // bearing fault injected from the dashboard is flagged by the demo's detector before the spindle fails.
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import ModbusRTU from 'modbus-serial';
 import type { Browser, Page } from 'playwright-core';
 import { artifactPath, browserSkipReason, launchBrowser } from './support/browser';
 import { editorStatuses, exampleFlow, retargetDemo, startDemo } from './support/demo';
-import { freePort, removeDir, type RunningNodeRed } from './support/packed-node-red';
+import { loadNodeDefinitions } from './support/node-definitions';
+import { freePort, projectRoot, removeDir, type RunningNodeRed } from './support/packed-node-red';
 
 const skip = browserSkipReason();
 if (skip) console.log(`e2e demo tests skipped: ${skip}`);
@@ -30,6 +33,22 @@ async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<
     await new Promise((r) => setTimeout(r, 500));
   }
 }
+
+describe('the example flows', () => {
+  it('use every palette node type of the pack at least once', () => {
+    const used = new Set(readdirSync(join(projectRoot, 'examples')).flatMap((f) => exampleFlow(f).map((n) => n.type)));
+    const paletteTypes = loadNodeDefinitions(join(projectRoot, 'nodes')).filter((d) => d.category !== 'config').map((d) => d.type);
+    assert.ok(paletteTypes.length > 0);
+    assert.deepEqual(paletteTypes.filter((t) => !used.has(t)), [], 'node types without an example');
+  });
+
+  it('keep the plant demo free of dashboard nodes so it runs on gateways without the dashboard', () => {
+    const types = new Set(exampleFlow('plant-demo.json').map((n) => n.type));
+    assert.deepEqual([...types].filter((t) => t.startsWith('ui-')), []);
+    const dashboardTypes = new Set(exampleFlow('plant-demo-dashboard.json').map((n) => n.type));
+    assert.ok(dashboardTypes.has('ui-chart') && dashboardTypes.has('ui-table') && dashboardTypes.has('ui-template'));
+  });
+});
 
 describe('the npm start demo in a real browser', { skip }, () => {
   let red: RunningNodeRed;
