@@ -22,6 +22,11 @@ function emptyValue(tag: ModbusTag): TagValue {
   return tag.type === 'bool' ? false : tag.type === 'string' ? '' : 0;
 }
 
+type Reply = { data: Buffer | boolean[]; at: number } | { error: Error; at: number };
+
+/** Requests of one poll waiting in the connection's queue at most (one on the wire, the rest queued). */
+const LOOKAHEAD = 4;
+
 /** Modbus exception 2: the device has no such address. */
 const ILLEGAL_DATA_ADDRESS = 2;
 
@@ -49,7 +54,7 @@ export class ModbusPoller {
     this.plan = planRequests(tags, options);
   }
 
-  private read(r: ReadRequest, now: () => number): Promise<{ data: Buffer | boolean[]; at: number } | { error: Error; at: number }> {
+  private read(r: ReadRequest, now: () => number): Promise<Reply> {
     return (isBitArea(r.area) ? this.connection.readBits(r.area, r.unitId, r.start, r.count) : this.connection.readRegisters(r.area, r.unitId, r.start, r.count)).then(
       (data) => ({ data, at: now() }),
       (error: Error) => ({ error, at: now() }),
@@ -59,17 +64,19 @@ export class ModbusPoller {
   async poll(now: () => number = Date.now): Promise<PollResult> {
     const samples: Sample[] = [];
     const failures: PollFailure[] = [];
-    // The connection serialises requests; issuing them together keeps its queue busy without gaps.
-    const replies = this.plan.map((r) => this.read(r, now));
+    // The connection serialises requests; keeping a few queued keeps the link busy without gaps,
+    // and never more than a few, so a long table cannot fill the connection's bounded queue.
+    const replies: Array<Promise<Reply> | undefined> = [];
     for (let i = 0; i < this.plan.length; i++) {
+      for (let j = i; j < Math.min(i + LOOKAHEAD, this.plan.length); j++) replies[j] ??= this.read(this.plan[j], now);
       const request = this.plan[i];
-      const reply = await replies[i];
+      const reply = (await replies[i]) as Reply;
       if ('error' in reply && (reply.error as { exceptionCode?: number }).exceptionCode === ILLEGAL_DATA_ADDRESS && spansHoles(request)) {
         // Many devices refuse reads across unmapped addresses: read these tags without the holes from
         // now on (and right away, so this poll still delivers them).
         const parts = planRequests(request.tags, { ...this.options, maxGap: 0 });
         this.plan.splice(i, 1, ...parts);
-        replies.splice(i, 1, ...parts.map((r) => this.read(r, now)));
+        replies.splice(i, 1, ...parts.map(() => undefined));
         this.splits++;
         i--;
         continue;

@@ -108,6 +108,23 @@ describe('modbus connection', () => {
     }
   });
 
+  it('polls a table needing more requests than the queue holds without overflowing it', async () => {
+    const conn = new ModbusConnection({ host: '127.0.0.1', port: server.port, queueSize: 4, ...fast });
+    try {
+      conn.start();
+      await waitFor(conn, 'connected', 3000);
+      const tags = parseTagTable(Array.from({ length: 30 }, (_, i) => ({ name: `t${i}`, area: 'holding', address: i * 10 })));
+      const poller = new ModbusPoller(conn, tags, 'plc', { maxGap: 0 });
+      assert.equal(poller.plan.length, 30);
+      const result = await poller.poll();
+      assert.deepEqual(result.failures.map((f) => f.error.message), []);
+      assert.equal(result.samples.filter((s) => s.quality === 'good').length, 30);
+      assert.equal(conn.stats.drops, 0);
+    } finally {
+      await conn.close();
+    }
+  });
+
   it('times out silent requests, then drops and re-opens a link that keeps timing out', async () => {
     const conn = new ModbusConnection({ host: '127.0.0.1', port: server.port, timeoutMs: 100, timeoutsBeforeReconnect: 2, ...fast });
     try {
