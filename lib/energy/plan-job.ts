@@ -44,7 +44,7 @@ export async function runPlanJob(job: PlanJob, emit: (e: JobEvent) => void): Pro
   const model = buildMilp(problem, diagnosis);
   // What is left of the budget goes to HiGHS (it also spends part of it reading and presolving).
   const spent = (Date.now() - (job.startedAt ?? Date.now())) / 1000;
-  const left = Math.max(0.05, job.timeLimitSeconds - spent - Math.max(0.3, 0.1 * job.timeLimitSeconds));
+  const left = Math.max(0.05, job.timeLimitSeconds - spent - Math.max(0.5, 0.15 * job.timeLimitSeconds));
   const result = await solveMilp(
     { lp: model.lp, columns: model.columns, warmStart: valid ? model.encode(greedy.placements) : undefined, timeLimitSeconds: left, gap: job.gap },
     (p) => emit({ type: 'progress', placements: model.decode(p.values), gap: p.gap }),

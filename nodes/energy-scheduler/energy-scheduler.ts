@@ -161,8 +161,8 @@ export = function register(RED: NodeAPI): void {
         else node.warn('the stored forecast does not cover the plan horizon: planning with zero base load');
       }
       const { input, note } = withActivePlan(request, schedule, t, (id, at) => timeline.isSent({ loadId: id, action: 'start', at, reason: '' }));
+      const run = startPlan(input, { timeLimitSeconds, gap, now: t }); // throws on bad input
       solving?.cancel('superseded by a newer request');
-      const run = startPlan(input, { timeLimitSeconds, gap, now: t });
       solving = run;
       status.busy(node, `solving (${input.loads.length} loads, up to ${timeLimitSeconds} s)${note.running.length ? `, ${note.running.length} running kept` : ''}`);
       const outcome = await run.outcome;
