@@ -72,6 +72,7 @@ export = function register(RED: NodeAPI): void {
       })
       .catch((err) => status.warn(node, `could not restore history: ${errorText(err)}`));
     let lastDay: string | undefined;
+    let sinceSave = 0;
 
     onInput(node, async (msg, send, done) => {
       await ready;
@@ -97,6 +98,11 @@ export = function register(RED: NodeAPI): void {
         send({ ...msg, topic: 'forecast', payload: f, accuracy: forecaster.accuracy() });
       }
       lastDay = day;
+      // Persist now and then, not only on close, so a crash loses little history.
+      if (++sinceSave >= 96) {
+        sinceSave = 0;
+        persistence.save(forecaster.snapshot()).catch((err) => node.warn(`could not save history: ${errorText(err)}`));
+      }
       const acc = forecaster.accuracy();
       status.ok(node, `${forecaster.size()} intervals${acc.n ? `, MAE ${acc.mae.toFixed(1)} vs naive ${acc.naiveMae.toFixed(1)}` : ''}`);
       done();
