@@ -141,6 +141,19 @@ describe('the npm start demo in a real browser', { skip }, () => {
     );
     await dashboard.screenshot({ path: artifactPath('demo-alarm.png'), fullPage: true });
     assert.notEqual(shownAt, FAILED_MODE, 'the alarm showed while the spindle was still running');
+
+    // The operator selects the row and acknowledges, then shelves: the alert sink logs both as theirs.
+    await dashboard.locator('.nrdb-ui-table tr', { hasText: 'spindle#anomaly' }).first().click();
+    await waitFor('the row to be selected', 10_000, async () => (/selected: spindle#anomaly/.test(await dashboard.locator('body').innerText()) ? true : undefined));
+    const byDashboard = async (transition: string) => {
+      const res = await fetch(`${red.url}/millwright/alarms/mw_demo_alerts/events`);
+      const { events } = (await res.json()) as { events: Array<{ alarmId: string; transition: string; by?: string }> };
+      return events.some((e) => e.alarmId === 'spindle#anomaly' && e.transition === transition && e.by === 'dashboard') ? true : undefined;
+    };
+    await dashboard.getByRole('button', { name: 'Acknowledge' }).click();
+    await waitFor('the acknowledgement', 10_000, () => byDashboard('ack'));
+    await dashboard.getByRole('button', { name: 'Shelve 1 h' }).click();
+    await waitFor('the shelving', 10_000, () => byDashboard('shelve'));
     // The accelerated clock really does run the bearing to failure: the flag came first.
     await waitFor('the spindle to fail', 90_000, async () => ((await spindleMode()) === FAILED_MODE ? true : undefined));
   });
