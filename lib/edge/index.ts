@@ -5,3 +5,5 @@ export * from './report-by-exception';
 export * from './mqtt-link';
 export * from './uns-publisher';
 export * from './sparkplug-validator';
+export * from './plant-coordination';
+export * from './plant-coordinator';
