@@ -6,7 +6,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
+import { mergeOffers, type GatewayOffer, type PlantTariff } from '../lib/edge/plant-coordination';
+import { PlantCoordinator } from '../lib/edge/plant-coordinator';
 import { validateSparkplugStream, type CapturedMessage } from '../lib/edge/sparkplug-validator';
+import type { ProblemInput } from '../lib/energy/problem';
+import { startPlan } from '../lib/energy/scheduler';
 import { UnsPublisher } from '../lib/edge/uns-publisher';
 import { FeatureWindow } from '../lib/features/feature-window';
 import { PlantSimulator } from '../lib/simulator';
@@ -122,6 +126,53 @@ async function outage(broker: Broker, dir: string) {
   return { produced, bufferedAtReturn, lost, reconnectSeconds, sparkplugProblems: problems, dropped: pub.stats().dropped };
 }
 
+/** Three gateways, each with motors to run within a day: planned alone vs by one coordinator. */
+const DAY = Date.UTC(2026, 0, 5);
+const threeGatewayTariff: PlantTariff = {
+  startTime: DAY,
+  intervalMinutes: 15,
+  horizon: 96,
+  prices: Array.from({ length: 96 }, (_, i) => (i >= 28 && i < 80 ? 0.24 : 0.12)),
+  demandCharge: 12,
+};
+
+function gatewayOffer(g: number): Omit<GatewayOffer, 'gatewayId' | 'at'> {
+  return {
+    baseLoadKw: Array.from({ length: 96 }, (_, i) => 80 + 40 * Math.sin((Math.PI * (i - 24)) / 48) ** 2 + 10 * g),
+    loads: Array.from({ length: 4 }, (_, k) => ({
+      id: `motor${k + 1}`,
+      powerKw: [22, 45, 75, 110][k],
+      durationMinutes: 60 + 30 * ((g + k) % 3),
+      earliestStart: DAY + 6 * 3600_000,
+      deadline: DAY + 22 * 3600_000,
+    })),
+  };
+}
+
+async function coordination(url: string) {
+  const plan = async (problem: ProblemInput) => (await startPlan(problem, { now: DAY, timeLimitSeconds: 5 }).outcome).schedule;
+  const ids = ['gw1', 'gw2', 'gw3'];
+  const alone = await Promise.all(ids.map((id, g) => plan(mergeOffers([{ ...gatewayOffer(g), gatewayId: id, at: 0 }], threeGatewayTariff))));
+  const independentPeak = Math.max(...alone[0].profileKw.map((_, i) => alone.reduce((s, p) => s + p.profileKw[i], 0)));
+  const together = await plan(mergeOffers(ids.map((id, g) => ({ ...gatewayOffer(g), gatewayId: id, at: 0 })), threeGatewayTariff));
+
+  const members = ids.map((id, g) => new PlantCoordinator({ url, gatewayId: id, root: 'bench/energy', candidate: g < 2, rank: g, tariff: () => threeGatewayTariff, plan, heartbeatMs: 500 }));
+  for (const m of members) m.start();
+  await sleep(300);
+  members.forEach((m, g) => m.offer(gatewayOffer(g)));
+  await waitFor(() => members.every((m) => m.assignment !== undefined), 30_000);
+  const holder = members.find((m) => m.currentRole === 'coordinator');
+  let failoverSeconds: number | null = null;
+  if (holder) {
+    const t0 = Date.now();
+    await holder.crash();
+    const others = members.filter((m) => m !== holder);
+    if (await waitFor(() => others.some((m) => m.currentRole === 'coordinator'), 30_000)) failoverSeconds = (Date.now() - t0) / 1000;
+  }
+  for (const m of members) await m.stop();
+  return { independentPeak, coordinatedPeak: together.peakKw, failoverSeconds };
+}
+
 async function main() {
   const skip = mosquittoSkipReason();
   if (skip) {
@@ -138,15 +189,16 @@ async function main() {
     const o = await outage(broker, dir);
     console.log(`edge: ${o.produced} msgs produced, ${o.bufferedAtReturn} buffered when the broker returned, ${o.lost} lost, ${o.dropped} dropped, back in ${o.reconnectSeconds.toFixed(2)} s`);
     console.log(`edge: Sparkplug stream ${o.sparkplugProblems.length === 0 ? 'valid' : 'INVALID: ' + o.sparkplugProblems.slice(0, 5).join('; ')}`);
-    console.log('edge: plant-wide energy coordination not measured yet (coordinator not built): peakKw and failover are null');
+    const co = await coordination(broker.url);
+    console.log(`edge: three gateways, plant peak ${co.independentPeak.toFixed(1)} kW planned alone vs ${co.coordinatedPeak.toFixed(1)} kW coordinated; coordinator fail-over in ${co.failoverSeconds ?? 'n/a'} s (heartbeat 0.5 s, killed without goodbye)`);
     finish({
       bandwidthReduction: round(bw.reduction, 1),
       outageSeconds,
       lost: o.lost,
       sparkplugValid: o.sparkplugProblems.length === 0,
-      peakKwIndependent: null,
-      peakKwCoordinated: null,
-      failoverSeconds: null,
+      peakKwIndependent: round(co.independentPeak, 1),
+      peakKwCoordinated: round(co.coordinatedPeak, 1),
+      failoverSeconds: co.failoverSeconds === null ? null : round(co.failoverSeconds, 2),
       reconnectSeconds: round(o.reconnectSeconds, 2),
       rawBytes: bw.rawBytes,
       bytesPublished: bw.bytesPublished,
