@@ -1,7 +1,8 @@
 // Plant-wide energy coordination: each gateway offers its flexible loads and base-load forecast; one
 // coordinator merges the offers into one problem against the plant's single demand charge, plans it
 // with the energy scheduler, and hands each gateway back its own part of the plan.
-import type { Schedule, ScheduledLoad } from '../contracts';
+import type { Command, Schedule, ScheduledLoad } from '../contracts';
+import { planCommands } from '../energy/commands';
 import type { FlexibleLoadInput, ProblemInput, RunningLoadInput } from '../energy/problem';
 
 export interface GatewayOffer {
@@ -21,6 +22,8 @@ export type PlantTariff = Omit<ProblemInput, 'loads' | 'running' | 'completed' |
 export interface GatewayAssignment {
   gatewayId: string;
   planAt: number;
+  /** Start of the planned horizon, ms epoch. */
+  startTime: number;
   loads: ScheduledLoad[];
   plantPeakKw: number;
   status: Schedule['status'];
@@ -71,8 +74,14 @@ export function splitSchedule(schedule: Schedule, gatewayIds: string[], planAt: 
   return gatewayIds.map((gatewayId) => ({
     gatewayId,
     planAt,
+    startTime: schedule.startTime,
     plantPeakKw: schedule.peakKw,
     status: schedule.status,
     loads: schedule.loads.filter((l) => l.id.startsWith(gatewayId + SEP)).map((l) => ({ ...l, id: l.id.slice(gatewayId.length + 1) })),
   }));
+}
+
+/** The timed start and stop commands of a gateway's assignment, for its sequencer and write nodes. */
+export function assignmentCommands(assignment: GatewayAssignment): Command[] {
+  return planCommands({ startTime: assignment.startTime, loads: assignment.loads } as Schedule);
 }

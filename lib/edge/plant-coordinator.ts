@@ -48,6 +48,7 @@ export class PlantCoordinator {
   private planning = false;
   private replanWanted = false;
   private lastAssignment: GatewayAssignment | undefined;
+  private lastOffer: GatewayOffer | undefined;
   private readonly heartbeatMs: number;
   private readonly deadAfterMs: number;
 
@@ -90,6 +91,8 @@ export class PlantCoordinator {
       const subs = [this.topic('coordinator'), this.topic('release', '+'), this.topic('plan', o.gatewayId)];
       if (o.candidate) subs.push(this.topic('offers', '+'));
       client.subscribe(subs, { qos: 1 });
+      // A broker that restarted without persistence has lost the retained offer: say it again.
+      if (this.lastOffer) this.publishOffer(client, this.lastOffer);
     });
     client.on('error', (err) => o.onError?.(err));
     client.on('message', (topic, payload) => {
@@ -104,8 +107,12 @@ export class PlantCoordinator {
 
   /** Publishes (retained) what this gateway wants planned. */
   offer(offer: Omit<GatewayOffer, 'gatewayId' | 'at'>): void {
-    const full: GatewayOffer = { ...offer, gatewayId: this.options.gatewayId, at: Date.now() };
-    this.client?.publish(this.topic('offers', this.options.gatewayId), JSON.stringify(full), { qos: 1, retain: true });
+    this.lastOffer = { ...offer, gatewayId: this.options.gatewayId, at: Date.now() };
+    if (this.client?.connected) this.publishOffer(this.client, this.lastOffer);
+  }
+
+  private publishOffer(client: MqttClient, offer: GatewayOffer): void {
+    client.publish(this.topic('offers', offer.gatewayId), JSON.stringify(offer), { qos: 1, retain: true });
   }
 
   async stop(): Promise<void> {

@@ -43,6 +43,8 @@ export interface RunningNodeRed {
   userDir: string;
   pid: number;
   alive: () => boolean;
+  /** Ends the runtime at once, as a power cut would (SIGKILL). */
+  kill: () => Promise<void>;
   log: () => string;
   stop: () => Promise<void>;
 }
@@ -115,6 +117,12 @@ export async function startNodeRed(userDir: string, options: StartOptions = {}):
     userDir,
     pid: child.pid ?? -1,
     alive: () => child.exitCode === null && child.signalCode === null,
+    kill: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    },
     log: () => output,
     stop: async () => {
       if (child.exitCode === null) {
