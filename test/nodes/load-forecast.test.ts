@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import forecastNode = require('../../nodes/load-forecast/load-forecast');
-import { getNode, helper, lastStatus, nextMessage } from '../helpers/node-red';
+import { fileContextSettings, getNode, helper, lastStatus, nextMessage } from '../helpers/node-red';
 
 const Q = 15 * 60_000;
 const START = Date.UTC(2026, 0, 5);
@@ -22,9 +22,23 @@ const history = (days: number) =>
     return [START + s * Q, wd > 0 && wd < 6 && h >= 8 && h < 17 ? 50 : 10] as [number, number];
   });
 
+/** Stops flows and closes context stores as a Node-RED shutdown does (helper.unload wipes context). */
+async function restartRuntime(): Promise<void> {
+  const h = helper as unknown as { _redNodes: { clearRegistry(): void; stopFlows(): Promise<void>; closeContextsPlugin(): Promise<void> }; _sandbox: { restore(): void }; _logSpy?: { restore(): void } };
+  h._redNodes.clearRegistry();
+  h._logSpy?.restore();
+  h._sandbox.restore();
+  await h._redNodes.stopFlows();
+  await h._redNodes.closeContextsPlugin();
+}
+
 describe('load forecast node', () => {
+  const ctx = fileContextSettings();
   before(() => new Promise<void>((resolve) => helper.startServer(resolve)));
-  after(() => new Promise<void>((resolve) => helper.stopServer(resolve)));
+  after(async () => {
+    await new Promise<void>((resolve) => helper.stopServer(resolve));
+    ctx.cleanup();
+  });
   afterEach(async () => {
     await helper.unload();
   });
@@ -42,6 +56,26 @@ describe('load forecast node', () => {
     assert.equal(msg.payload.values[40], 50);
     assert.equal(msg.payload.values[12], 10);
     assert.match(lastStatus(lf).text ?? '', /forecast 192 x 15 min/);
+  });
+
+  it('keeps its learned history across a restart', async () => {
+    helper.settings(ctx.settings);
+    try {
+      await helper.load(forecastNode, flow({ store: 'file' }));
+      getNode('lf').receive({ payload: history(14) });
+      await new Promise((r) => setTimeout(r, 50));
+      await restartRuntime();
+      await helper.load(forecastNode, flow({ store: 'file' }));
+      const lf = getNode('lf');
+      const out = nextMessage(getNode('out'));
+      lf.receive({ topic: 'forecast' });
+      const msg = await out;
+      assert.equal(msg.payload.start, history(14)[14 * 96 - 1][0] + Q);
+      assert.equal(msg.payload.values[40], 50);
+    } finally {
+      await helper.unload();
+      helper.settings({});
+    }
   });
 
   it('sends bad input to a Catch node', async () => {
