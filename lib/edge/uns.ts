@@ -50,7 +50,10 @@ export function classify(payload: unknown): Classified {
   }
   if (isObj(payload.features) && typeof payload.key === 'string') {
     const f = payload as unknown as FeatureVector;
-    return { kind: 'features', machine: f.key, metrics: Object.entries(f.features).filter(([, v]) => finite(v)).map(([name, value]) => ({ name: `features/${name}`, value, timestamp: f.windowEnd })) };
+    // A key "Machine/Signal" (a window keyed by tag) publishes under the machine as Signal/<feature>.
+    const [machine, ...signal] = f.key.split('/');
+    const prefix = signal.length ? signal.join('/') : 'features';
+    return { kind: 'features', machine, metrics: Object.entries(f.features).filter(([, v]) => finite(v)).map(([name, value]) => ({ name: `${prefix}/${name}`, value, timestamp: f.windowEnd })) };
   }
   if (finite(payload.score) && typeof payload.anomaly === 'boolean') {
     const a = payload as unknown as AnomalyScore;

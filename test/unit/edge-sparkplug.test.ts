@@ -72,6 +72,9 @@ describe('Unified Namespace mapping', () => {
     const f = classify({ key: 'Pump', features: { rms: 1.5, mean: 0.1 }, windowStart: 0, windowEnd: 10, sampleCount: 4, sourceTags: [] });
     assert.equal(f.machine, 'Pump');
     assert.deepEqual(f.metrics.map((m) => [m.name, m.value]), [['features/rms', 1.5], ['features/mean', 0.1]]);
+    const byTag = classify({ key: 'Spindle/Temperature', features: { mean: 40 }, windowStart: 0, windowEnd: 10, sampleCount: 60, sourceTags: [] });
+    assert.equal(byTag.machine, 'Spindle');
+    assert.deepEqual(byTag.metrics.map((m) => m.name), ['Temperature/mean']);
     assert.equal(classify([{ tag: 'a', value: 1, timestamp: 1, quality: 'good' }, { tag: 'b', value: [1, 2], timestamp: 1, quality: 'good' }]).metrics.length, 1);
     assert.throws(() => classify('hello'), /Millwright/);
     assert.throws(() => classify({ random: 1 }), /not a Millwright contract/);
