@@ -61,18 +61,20 @@ function epochMs(d: Date | null | undefined): number | undefined {
  */
 export function toSample(tag: string, dataValue: DataValue, source: string | undefined, lastKnown?: Sample['value']): Sample {
   const status = dataValue.statusCode;
-  let quality = qualityOf(status);
-  let value: Sample['value'] | undefined = plainValue(dataValue.value);
-  const sample: Sample = { tag, value: 0, timestamp: epochMs(dataValue.sourceTimestamp) ?? epochMs(dataValue.serverTimestamp) ?? Date.now(), quality };
+  const code = status ? status.value : 0;
+  const variant = dataValue.value;
+  const raw = variant ? (variant.value as unknown) : undefined;
+  // Fast path: a finite number, the common case for plant tags.
+  let value: Sample['value'] | undefined = typeof raw === 'number' && Number.isFinite(raw) ? raw : plainValue(variant);
+  let quality = qualityOf(code);
+  const timestamp = epochMs(dataValue.sourceTimestamp) ?? epochMs(dataValue.serverTimestamp) ?? Date.now();
   if (value === undefined) {
     value = lastKnown ?? 0;
     quality = 'bad';
-    sample.quality = quality;
   }
-  sample.value = value;
-  if (source) sample.source = source;
-  if (quality !== 'good') sample.error = status ? status.name : 'no value';
-  return sample;
+  if (quality === 'good') return source ? { tag, value, timestamp, quality, source } : { tag, value, timestamp, quality };
+  const error = status && code >>> 30 !== 0 ? status.name : 'no value';
+  return source ? { tag, value, timestamp, quality, source, error } : { tag, value, timestamp, quality, error };
 }
 
 const NUMERIC_TYPES = new Set<DataType>([

@@ -11,6 +11,7 @@ import { readSamples, writeValue } from '../../lib/protocols/opcua-io';
 import { parseEndpointSettings } from '../../lib/protocols/opcua-options';
 import type { ConnectionStateEvent } from '../../lib/protocols/opcua-session';
 import type { SubscriptionStatus } from '../../lib/protocols/opcua-subscription';
+import { MessageSecurityMode, SecurityPolicy } from 'node-opcua';
 import { freePort, startTestServer, type TestServer } from '../fixtures/opcua-test-server';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -101,6 +102,36 @@ describe('OPC UA connection and subscriptions (lib, real server)', () => {
     assert.equal(got[0].tag, 'c');
     await until('error for the unknown namespace', () => statuses.some((s) => s.state === 'error'), 5000);
     assert.match(statuses.find((s) => s.state === 'error')!.message, /urn:nowhere/);
+  });
+
+  it('logs in with an X.509 user certificate over SignAndEncrypt', async () => {
+    const srv = await server({ tickMs: 0, securityModes: [MessageSecurityMode.SignAndEncrypt], securityPolicies: [SecurityPolicy.Aes128_Sha256_RsaOaep], users: { op: 'pw' } });
+    // A certificate and key pair: the one a first endpoint creates for itself in its own PKI folder.
+    const userPki = mkdtempSync(join(tmpdir(), 'millwright-opcua-user-'));
+    try {
+      const first = new OpcuaEndpoint(parseEndpointSettings({ endpointUrl: srv.url, pkiDir: userPki, securityMode: 'SignAndEncrypt', securityPolicy: 'Aes128_Sha256_RsaOaep', authType: 'username', userName: 'op', password: 'pw' }));
+      await first.session(15000);
+      await first.close();
+      const ep = new OpcuaEndpoint(
+        parseEndpointSettings({ endpointUrl: srv.url, pkiDir: pki, securityMode: 'SignAndEncrypt', securityPolicy: 'Aes128_Sha256_RsaOaep', authType: 'certificate', certificateFile: join(userPki, 'own/certs/client_certificate.pem'), privateKeyFile: join(userPki, 'own/private/private_key.pem') }),
+      );
+      endpoints.push(ep);
+      const [temp] = await readSamples(await ep.session(15000), [{ nodeId: srv.nodeId('Temperature') }]);
+      assert.equal(temp.value, 20.5);
+      assert.equal(ep.state.unencrypted, false);
+      const missing = new OpcuaEndpoint(parseEndpointSettings({ endpointUrl: srv.url, pkiDir: pki, securityMode: 'SignAndEncrypt', securityPolicy: 'Aes128_Sha256_RsaOaep', authType: 'certificate', certificateFile: join(userPki, 'nope.pem'), privateKeyFile: join(userPki, 'nope.key') }));
+      endpoints.push(missing);
+      const states: ConnectionStateEvent[] = [];
+      missing.on('state', (st: ConnectionStateEvent) => states.push(st));
+      missing.register('t');
+      await until('error state', () => states.some((st) => st.state === 'error'), 5000);
+      assert.match(states.find((st) => st.state === 'error')!.message, /cannot read the X\.509 user certificate or key/);
+      const wrongPolicy = new OpcuaEndpoint(parseEndpointSettings({ endpointUrl: srv.url, pkiDir: pki, securityMode: 'SignAndEncrypt', securityPolicy: 'Basic256Sha256' }));
+      endpoints.push(wrongPolicy);
+      await assert.rejects(wrongPolicy.session(10000), /offers no endpoint with this security mode and policy/);
+    } finally {
+      rmSync(userPki, { recursive: true, force: true });
+    }
   });
 
   it('applies an absolute deadband on the server', async () => {
