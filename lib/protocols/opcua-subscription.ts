@@ -135,8 +135,8 @@ export class OpcuaSubscriptions {
   }
 
   /** Silence after which a subscription is called stale. */
-  staleAfterMs(intervalMs: number): number {
-    return Math.max(this.minStaleMs, this.staleFactor * this.keepAliveCount * intervalMs);
+  staleAfterMs(intervalMs: number, keepAliveCount = this.keepAliveCount): number {
+    return Math.max(this.minStaleMs, this.staleFactor * keepAliveCount * intervalMs);
   }
 
   add(spec: SubscribeSpec, listener: SubscriptionConsumer): SubscriptionHandle {
@@ -397,7 +397,8 @@ export class OpcuaSubscriptions {
 
   private startWatchdog(channel: Channel, subscription: ClientSubscription): void {
     if (channel.watchdog) clearInterval(channel.watchdog);
-    const staleMs = this.staleAfterMs(subscription.publishingInterval || channel.intervalMs);
+    // The server may revise both interval and keep-alive count upwards: judge by what it granted.
+    const staleMs = this.staleAfterMs(subscription.publishingInterval || channel.intervalMs, subscription.maxKeepAliveCount || this.keepAliveCount);
     const checkEvery = Math.max(100, Math.min(1000, Math.round(staleMs / 4)));
     channel.watchdog = setInterval(() => {
       if (channel.subscription !== subscription || channel.stale) return;
