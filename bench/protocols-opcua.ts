@@ -40,6 +40,8 @@ export interface OpcuaFigures {
 // ---- the measuring child -------------------------------------------------------------------------
 
 const counters = { changes: 0, msgs: 0 };
+/** Scratch folder of this child (user dir, PKI); the parent removes it whatever happens. */
+let WORK = OUT;
 (globalThis as Record<string, unknown>).__millwrightBench = counters;
 
 async function measure(seconds: number, stop: () => Promise<void>): Promise<VariantRun> {
@@ -65,7 +67,7 @@ const itemIds = (ns: number) => Array.from({ length: ITEMS }, (_, i) => `ns=${ns
 async function runBare(url: string, seconds: number): Promise<VariantRun> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const ua = require('node-opcua') as typeof import('node-opcua');
-  const pki = mkdtempSync(join(OUT, 'bare-pki-'));
+  const pki = mkdtempSync(join(WORK, 'bare-pki-'));
   const clientCertificateManager = new ua.OPCUACertificateManager({ rootFolder: pki, automaticallyAcceptUnknownCertificate: true });
   await clientCertificateManager.initialize();
   const client = ua.OPCUAClient.create({ endpointMustExist: false, clientCertificateManager, connectionStrategy: { maxRetry: 3 } });
@@ -151,7 +153,7 @@ async function startNodeRed(userDir: string, nodesDir: string[], flow: unknown[]
 }
 
 async function runMillwright(url: string, seconds: number): Promise<VariantRun> {
-  const userDir = mkdtempSync(join(OUT, 'mw-user-'));
+  const userDir = mkdtempSync(join(WORK, 'mw-user-'));
   const dist = join(SNAPSHOT, 'nodes');
   const flow = [
     { id: 'tab', type: 'tab', label: 'bench' },
@@ -167,7 +169,7 @@ async function runMillwright(url: string, seconds: number): Promise<VariantRun> 
 }
 
 async function runPeer(url: string, seconds: number): Promise<VariantRun> {
-  const userDir = mkdtempSync(join(OUT, 'peer-user-'));
+  const userDir = mkdtempSync(join(WORK, 'peer-user-'));
   symlinkSync(join(PEER_DIR, 'node_modules'), join(userDir, 'node_modules'), 'dir');
   // How its users subscribe many items: one client node, action subscribe, topic "multiple".
   const flow = [
@@ -240,10 +242,14 @@ function startServerProcess(): Promise<{ url: string; child: ChildProcess }> {
 function runChild(variant: Variant, url: string, seconds: number): Promise<VariantRun> {
   return new Promise((resolvePromise, reject) => {
     const env = { ...process.env };
+    const work = mkdtempSync(join(OUT, 'opcua-run-'));
     // The peer keeps its PKI under the home folder: give it a throw-away one.
-    if (variant === 'peer') env.HOME = mkdtempSync(join(OUT, 'peer-home-'));
+    if (variant === 'peer') {
+      env.HOME = join(work, 'home');
+      mkdirSync(env.HOME);
+    }
     // tsx/cjs rather than --import tsx: the ESM loader thread costs CPU every idle second.
-    const child = spawn(process.execPath, ['--require', 'tsx/cjs', __filename, '--variant', variant, '--url', url, '--seconds', String(seconds)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--require', 'tsx/cjs', __filename, '--variant', variant, '--url', url, '--seconds', String(seconds), '--work', work], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let last = '';
     let errText = '';
     let outText = '';
@@ -255,7 +261,7 @@ function runChild(variant: Variant, url: string, seconds: number): Promise<Varia
     child.stderr!.on('data', (d) => (errText = (errText + d.toString()).slice(-2000)));
     child.on('exit', (code) => {
       clearTimeout(timer);
-      if (variant === 'peer' && env.HOME) rmSync(env.HOME, { recursive: true, force: true });
+      rmSync(work, { recursive: true, force: true });
       if (last) return resolvePromise(JSON.parse(last) as VariantRun);
       const why = `${outText.trim().split('\n').slice(-3).join(' ')} ${errText.trim().split('\n').slice(-3).join(' ')}`;
       reject(new Error(`${variant} run failed (exit ${code}): ${why}`));
@@ -326,6 +332,7 @@ async function childMain(args: Record<string, string | true>): Promise<void> {
   const url = String(args.url);
   const seconds = Number(args.seconds ?? 8);
   const variant = args.variant as Variant;
+  if (typeof args.work === 'string') WORK = args.work;
   const run = variant === 'bare' ? runBare : variant === 'millwright' ? runMillwright : runPeer;
   const result = await run(url, seconds);
   console.log(`RESULT ${JSON.stringify(result)}`);
