@@ -171,6 +171,9 @@ describe('OPC UA nodes', () => {
       { id: 's1', type: 'millwright-opcua-subscribe', endpoint: 'badurl', items: [{ nodeId: 'ns=2;s=A' }], publishingInterval: 100, samplingInterval: 50, queueSize: 5, output: 'change', wires: [[]] },
       { id: 's2', type: 'millwright-opcua-subscribe', endpoint: 'down', items: [{ nodeId: 'ns=2;s=A' }], publishingInterval: 100, samplingInterval: 50, queueSize: 5, output: 'change', wires: [[]] },
       { id: 's3', type: 'millwright-opcua-subscribe', endpoint: 'down', items: [], publishingInterval: 100, samplingInterval: 50, queueSize: 5, output: 'change', wires: [[]] },
+      { ...endpointConfig('opc.tcp://no-such-host.invalid:4840'), id: 'nohost' },
+      { id: 's4', type: 'millwright-opcua-subscribe', endpoint: 'nohost', items: [{ nodeId: 'ns=2;s=A' }], publishingInterval: 100, samplingInterval: 50, queueSize: 5, output: 'change', wires: [[]] },
+      { id: 's5', type: 'millwright-opcua-subscribe', endpoint: 'missing-endpoint', items: [{ nodeId: 'ns=2;s=A' }], publishingInterval: 100, samplingInterval: 50, queueSize: 5, output: 'change', wires: [[]] },
       { id: 'rd', type: 'millwright-opcua-read', endpoint: 'down', items: [{ nodeId: 'ns=2;s=A' }], output: 'all', timeout: 300, wires: [[]] },
       ...catcher(['rd']),
     ]);
@@ -180,6 +183,8 @@ describe('OPC UA nodes', () => {
     assert.match(s2.text!, /connection refused/);
     const s3 = await waitForStatus(getNode('s3'), (s) => s.fill === 'red');
     assert.match(s3.text!, /no node ids/);
+    assert.match((await waitForStatus(getNode('s4'), (s) => s.fill === 'red')).text!, /not found \(DNS\)/);
+    assert.match((await waitForStatus(getNode('s5'), (s) => s.fill === 'red')).text!, /no OPC UA endpoint selected/);
     const caught = nextMessage(getNode('caught'), 5000);
     getNode('rd').receive({ payload: 1 });
     assert.match((await caught).error.message, /not connected to opc\.tcp:\/\/127\.0\.0\.1:\d+ .*connection refused/);
