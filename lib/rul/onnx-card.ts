@@ -1,8 +1,6 @@
 // ONNX models brought by data scientists come with a model card saying how to feed them. The card is
 // checked on its own, then against the model's own input metadata, so a mismatch is a clear error at
 // load and never a wrong number at run time. Model files must live inside the Node-RED user directory.
-import { realpathSync } from 'node:fs';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { RulUnit } from '../contracts';
 
 export interface OnnxModelCard {
@@ -77,24 +75,4 @@ export function checkCardAgainstModel(card: OnnxModelCard, inputNames: readonly 
   });
 }
 
-/** Resolves a model file path given relative to the user directory; rejects anything outside it. */
-export function resolveInside(userDir: string, file: string): string {
-  if (typeof file !== 'string' || file.trim() === '') throw new Error('model file: no path given');
-  if (file.includes('\0')) throw new Error('model file: invalid path');
-  const root = resolve(userDir);
-  const target = resolve(root, file);
-  const inside = (base: string, p: string) => {
-    const rel = relative(base, p);
-    return rel !== '' && !rel.startsWith('..' + sep) && rel !== '..' && !isAbsolute(rel);
-  };
-  if (!inside(root, target)) throw new Error(`model file "${file}" is outside the Node-RED user directory`);
-  let real: string;
-  try {
-    real = realpathSync(target);
-  } catch {
-    throw new Error(`model file "${file}" not found in the Node-RED user directory`);
-  }
-  // A symlink inside may still point outside.
-  if (!inside(realpathSync(root), real)) throw new Error(`model file "${file}" resolves outside the Node-RED user directory`);
-  return real;
-}
+export { resolveInside } from '../shared/user-files';

@@ -8,6 +8,7 @@ import { errorText, guarded, onInput, status, type Done, type Send } from '../sh
 import { contextPersistence } from '../shared/persistence';
 import { settingsFrom, type AnomalyDetectorDef, type DetectorSettings } from './config';
 import { commandOf, readingOf, type Reading } from './input';
+import { resolveInside } from '../../lib/shared/user-files';
 
 const STATUS_INTERVAL_MS = 250;
 const MAX_KEYS = 200;
@@ -97,7 +98,10 @@ export = function register(RED: NodeAPI): void {
       .catch((err) => status.warn(node, `could not restore the model: ${errorText(err)}`));
 
     const onnx = (): Promise<OnnxAutoencoder> => {
-      autoencoder ??= OnnxAutoencoder.open(settings.onnxModel);
+      // Model files are read only from inside the Node-RED user directory.
+      autoencoder ??= Promise.resolve()
+        .then(() => resolveInside((RED.settings as { userDir?: string }).userDir ?? process.cwd(), settings.onnxModel))
+        .then((file) => OnnxAutoencoder.open(file));
       return autoencoder;
     };
 
