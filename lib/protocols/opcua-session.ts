@@ -253,6 +253,8 @@ export class OpcuaConnection extends EventEmitter {
       client.on('connection_lost', lost('connection lost'));
       client.on('start_reconnection', lost('connection lost'));
       client.on('close', lost('connection closed'));
+      // An 'error' event without a listener would throw out of node-opcua and end the process.
+      (client as unknown as NodeJS.EventEmitter).on('error', (err: Error) => this.log('warn', `client error: ${errorMessage(err)}`));
       await withTimeout(client.connect(url), this.connectTimeoutMs, 'connect timed out');
       if (gen !== this.generation) throw new Superseded();
       const session = await withTimeout(client.createSession(this.identity()), this.connectTimeoutMs, 'create session timed out');
@@ -260,6 +262,7 @@ export class OpcuaConnection extends EventEmitter {
       this.sessionsCreated++;
       session.on('session_closed', () => this.onLost(gen, 'session closed by the server'));
       session.on('keepalive_failure', () => this.onLost(gen, 'session keep-alive failed'));
+      session.on('error', (err: Error) => this.log('warn', `session error: ${errorMessage(err)}`));
       this.currentSession = session;
       const wasReconnect = this.attempt > 0;
       this.attempt = 0;
