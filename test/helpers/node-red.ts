@@ -77,8 +77,11 @@ export function fileContextSettings(): { settings: Record<string, unknown>; clea
   };
 }
 
+/** The last status this node set (the helper's spy sits on the shared Node prototype, so filter by node). */
 export function lastStatus(node: NodeLike): { fill?: string; shape?: string; text?: string } {
-  const call = node.status.lastCall;
+  const calls: Array<{ thisValue: unknown; args: any[] }> = typeof node.status.getCalls === 'function' ? node.status.getCalls() : [];
+  const own = calls.filter((c) => c.thisValue === node);
+  const call = own.length ? own[own.length - 1] : undefined;
   return call ? call.args[0] : {};
 }
 
