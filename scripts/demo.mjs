@@ -14,7 +14,7 @@ const host = process.env.HOST || '127.0.0.1';
 const userDir = process.env.MILLWRIGHT_DEMO_DIR || join(root, '.demo');
 const reset = process.argv.includes('--reset') || process.env.MILLWRIGHT_DEMO_RESET === '1';
 
-execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { stdio: 'inherit', cwd: root });
+if (process.env.MILLWRIGHT_DEMO_NO_BUILD !== '1') execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { stdio: 'inherit', cwd: root });
 
 mkdirSync(join(userDir, 'node_modules', '@millwright'), { recursive: true });
 const link = join(userDir, 'node_modules', '@millwright', 'node-red-millwright');

@@ -90,6 +90,15 @@ describe('the npm start demo in a real browser', { skip }, () => {
       await editor.screenshot({ path: artifactPath('demo-editor.png') });
     }
     for (const n of demoNodes) assert.ok(shown[n.id]?.text, `${n.type} "${n.name}" shows no status`);
+    // Generated JSON is only as good as the editor finds it: every node and widget passes its own validation.
+    // (no named functions inside evaluate: tsx would wrap them in a helper the page does not have)
+    const invalid = await editor.evaluate(() => {
+      const all: any[] = [];
+      (globalThis as any).RED.nodes.eachNode((n: any) => void all.push(n));
+      (globalThis as any).RED.nodes.eachConfig((n: any) => void all.push(n));
+      return all.filter((n) => n.valid === false).map((n) => `${n.type} ${n.id} ${JSON.stringify(n.validationErrors ?? [])}`);
+    });
+    assert.deepEqual(invalid, [], 'nodes the editor marks invalid');
     assert.doesNotMatch(red.log(), /\[error\]/, 'the demo logged no error');
   });
 

@@ -1,11 +1,11 @@
 // Runs the `npm start` demo (scripts/demo.mjs) on a temporary user directory with the example flows
 // rewritten to free ports, and reads node statuses from the editor.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { freePort, projectRoot, type RunningNodeRed } from './packed-node-red';
+import { freePort, projectRoot, removeDir, type RunningNodeRed } from './packed-node-red';
 
 export type FlowNode = Record<string, unknown> & { id: string; type: string };
 
@@ -29,39 +29,49 @@ export async function startDemo(flows: FlowNode[]): Promise<RunningNodeRed> {
   writeFileSync(join(userDir, 'flows.json'), JSON.stringify(flows));
   const port = await freePort();
   let output = '';
+  // Its own process group, so Node-RED (the demo's child) can be ended with it whatever happens.
   const child = spawn(process.execPath, [join(projectRoot, 'scripts', 'demo.mjs')], {
     cwd: projectRoot,
-    env: { ...process.env, PORT: String(port), MILLWRIGHT_DEMO_DIR: userDir },
+    // npm test has just built dist/; a second build here would pull it from under other test runs.
+    env: { ...process.env, PORT: String(port), MILLWRIGHT_DEMO_DIR: userDir, ...(existsSync(join(projectRoot, 'dist', 'nodes')) ? { MILLWRIGHT_DEMO_NO_BUILD: '1' } : {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   child.stdout?.on('data', (d) => (output += d));
   child.stderr?.on('data', (d) => (output += d));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGINT');
+      const timer = setTimeout(() => child.pid && process.kill(-child.pid, 'SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    // Node-RED must never outlive the demo script, even when the script was killed.
+    try {
+      if (child.pid) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // the group is gone already
+    }
+  };
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 90_000;
   while (!/Millwright demo running/.test(output)) {
-    if (child.exitCode !== null) throw new Error(`the demo exited during start:\n${output}`);
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`the demo did not start within 90 s:\n${output}`);
+    const failed = child.exitCode !== null || /Waiting for missing types/.test(output) || Date.now() > deadline;
+    if (failed) {
+      await stop();
+      removeDir(userDir);
+      throw new Error(`the demo did not start:\n${output}`);
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  return {
-    url,
-    userDir,
-    pid: child.pid ?? -1,
-    alive: () => child.exitCode === null && child.signalCode === null,
-    log: () => output,
-    stop: async () => {
-      if (child.exitCode === null) {
-        child.kill('SIGINT');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        await exited;
-        clearTimeout(timer);
-      }
-    },
+  const kill = async () => {
+    if (child.exitCode === null && child.signalCode === null && child.pid) {
+      process.kill(-child.pid, 'SIGKILL');
+      await exited;
+    }
   };
+  return { url, userDir, pid: child.pid ?? -1, alive: () => child.exitCode === null && child.signalCode === null, kill, log: () => output, stop };
 }
 
 export interface ShownStatus {
