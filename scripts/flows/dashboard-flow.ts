@@ -124,7 +124,7 @@ export function dashboardFlow(): FlowNode[] {
   // RUL and its interval against the simulator's true remaining life
   const inRul = add(linkIn('mw_ui_in_rul', 'RUL and truth', [LINKS.rul, LINKS.truth]), 110, 300);
   const splitRul = add(func('mw_ui_split_rul', 'estimate, interval, truth', SPLIT_RUL, 2), 310, 300);
-  const chRul = add(chart('mw_ui_ch_rul', gRul, 'Remaining life (simulated h): estimate, 90 % interval, truth', 'h', { ymin: '0', ymax: '60' }), 580, 280);
+  const chRul = add(chart('mw_ui_ch_rul', gRul, 'Remaining life (simulated h): estimate, 90 % interval, truth', 'h', { ymin: '0', ymax: '60' }), 640, 280);
   const txtTruth = add(text('mw_ui_txt_truth', gRul, 'True remaining life'), 530, 320);
   wire(inRul, 0, splitRul);
   wire(splitRul, 0, chRul);

@@ -111,7 +111,7 @@ export function plantFlow(o: PlantFlowOptions = DEFAULTS): FlowNode[] {
       missing: 'carry',
       features: 'mean',
     }),
-    540,
+    580,
     260,
   );
   const detector = add(
@@ -125,12 +125,12 @@ export function plantFlow(o: PlantFlowOptions = DEFAULTS): FlowNode[] {
       regimes: 3,
       contextFeatures: 'speed.mean',
     }),
-    790,
+    880,
     260,
   );
   const toUiSpindle = add(linkOut(LINKS.spindle, 'to dashboard: spindle signals'), 330, 300);
-  const toUiFeatures = add(linkOut(LINKS.features, 'to dashboard: features'), 715, 300);
-  const toUiAnomaly = add(linkOut(LINKS.anomaly, 'to dashboard: anomaly'), 985, 300);
+  const toUiFeatures = add(linkOut(LINKS.features, 'to dashboard: features'), 700, 320);
+  const toUiAnomaly = add(linkOut(LINKS.anomaly, 'to dashboard: anomaly'), 1080, 300);
   wire(pollSpindle, 0, keySpindle, toUiSpindle);
   wire(keySpindle, 0, window);
   wire(window, 0, detector, toUiFeatures);
@@ -213,16 +213,16 @@ export function plantFlow(o: PlantFlowOptions = DEFAULTS): FlowNode[] {
   wire(read, 0, toUiClock);
 
   // --- alarms
-  add(comment('mw_demo_c_alarms', 'Alarms: anomaly, RUL warning, lost communication; ack / shelve by msg', ''), 1230, 220);
-  const fromUiAlarms = add(linkIn(LINKS.toAlarms, 'from dashboard: alarm commands'), 1120, 300);
+  add(comment('mw_demo_c_alarms', 'Alarms: anomaly, RUL warning, lost communication; ack / shelve by msg', ''), 1420, 220);
+  const fromUiAlarms = add(linkIn(LINKS.toAlarms, 'from dashboard: alarm commands'), 1210, 360);
   const sink = add(
     node('millwright-alert-sink', 'mw_demo_alerts', { name: 'plant alarms', format: 'mqtt', area: 'line1', rulHorizon: 0, groupWait: 5, groupInterval: 60, repeatInterval: 3600 }),
-    1270,
+    1370,
     320,
   );
-  const notifications = add(debug('mw_demo_notify', 'notifications (wire e-mail / MQTT here)', { active: true }), 1540, 280);
-  const events = add(debug('mw_demo_events', 'alarm events (audit log)'), 1500, 320);
-  const toUiAlarms = add(linkOut(LINKS.alarms, 'to dashboard: alarm list'), 1475, 360);
+  const notifications = add(debug('mw_demo_notify', 'notifications (wire e-mail / MQTT here)', { active: true }), 1640, 280);
+  const events = add(debug('mw_demo_events', 'alarm events (audit log)'), 1600, 320);
+  const toUiAlarms = add(linkOut(LINKS.alarms, 'to dashboard: alarm list'), 1560, 400);
   wire(detector, 0, sink);
   wire(rul, 0, sink);
   wire(pollSpindle, 0, sink);
