@@ -15,18 +15,45 @@ helper.init(require.resolve('node-red', nodeRedFrom));
 const internal = helper as unknown as { _redNodes: Record<string, (...args: unknown[]) => Promise<unknown>>; unload: () => Promise<unknown> };
 const redNodes = internal._redNodes;
 const loadFlows = redNodes.loadFlows.bind(redNodes);
-let loaded = false;
 redNodes.loadFlows = async (...args: unknown[]) => {
   await redNodes.loadContextsPlugin();
-  loaded = true;
   return loadFlows(...args);
+};
+
+// Core nodes a test passes in are taken from the Node-RED under test (the compatibility run uses
+// another install); catch, status and complete are preloaded by the helper itself, so they are dropped.
+const PRELOADED = ['core/common/25-catch.js', 'core/common/25-status.js', 'core/common/24-complete.js'];
+function coreNodeFile(fn: unknown): string | undefined {
+  for (const [file, mod] of Object.entries(require.cache)) {
+    const i = file.replace(/\\/g, '/').indexOf('/@node-red/nodes/');
+    if (mod?.exports === fn && i >= 0) return file.replace(/\\/g, '/').slice(i + '/@node-red/nodes/'.length);
+  }
+  return undefined;
+}
+
+// unload() restores the helper's spies; it must run after every load, even one that failed, and only
+// once (a second run would clean the context stores again after they were removed).
+let active = false;
+const load = helper.load.bind(helper);
+(helper as unknown as { load: (...args: unknown[]) => Promise<unknown> }).load = (testNode: unknown, ...rest: unknown[]) => {
+  active = true;
+  const list = (Array.isArray(testNode) ? testNode : [testNode]).flatMap((fn) => {
+    const rel = coreNodeFile(fn);
+    if (!rel) return [fn];
+    if (PRELOADED.includes(rel)) return [];
+    return [require(require.resolve(`@node-red/nodes/${rel}`, nodeRedFrom))];
+  });
+  return (load as (...args: unknown[]) => Promise<unknown>)(list, ...rest);
 };
 const unload = helper.unload.bind(helper);
 internal.unload = async () => {
-  if (!loaded) return;
-  loaded = false;
-  await unload();
-  await redNodes.closeContextsPlugin();
+  if (!active) return;
+  active = false;
+  try {
+    await unload();
+  } finally {
+    await redNodes.closeContextsPlugin().catch(() => undefined);
+  }
 };
 
 export { helper };
