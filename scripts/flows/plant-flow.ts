@@ -216,7 +216,7 @@ export function plantFlow(o: PlantFlowOptions = DEFAULTS): FlowNode[] {
   add(comment('mw_demo_c_alarms', 'Alarms: anomaly, RUL warning, lost communication; ack / shelve by msg', ''), 1420, 220);
   const fromUiAlarms = add(linkIn(LINKS.toAlarms, 'from dashboard: alarm commands'), 1210, 360);
   const sink = add(
-    node('millwright-alert-sink', 'mw_demo_alerts', { name: 'plant alarms', format: 'mqtt', area: 'line1', rulHorizon: 0, groupWait: 5, groupInterval: 60, repeatInterval: 3600 }),
+    node('millwright-alert-sink', 'mw_demo_alerts', { name: 'plant alarms', format: 'mqtt', area: 'line1', rulHorizon: 0, onDelay: 2, groupWait: 5, groupInterval: 60, repeatInterval: 3600 }),
     1370,
     320,
   );
