@@ -1,0 +1,17 @@
+// The short form of `npm run bench -- soak`: under ten times the demo's data rate the runtime stays up,
+// reports no error, scores every window within milliseconds and does not grow without bound.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { runSoak } from './support/soak';
+
+describe('soak (short form of npm run bench -- soak)', () => {
+  it('runs the plant at 10x the demo rate for 45 s with no crash, no error and flat memory', async () => {
+    const f = await runSoak(0.75, (line) => console.log(line));
+    console.log(`soak: ${JSON.stringify(f)}`);
+    assert.equal(f.crashes, 0);
+    assert.equal(f.errors, 0, 'no msg of the soak flow ended in an error');
+    assert.ok(f.msgsPerSec > 200, `throughput ${f.msgsPerSec} samples/s`);
+    assert.ok(f.scores > 0, 'the detector scored windows');
+    assert.ok(f.rssDrift < 0.5, `resident memory grew ${(100 * f.rssDrift).toFixed(0)} % in 45 s`);
+  });
+});
