@@ -9,7 +9,7 @@ import { AlarmCommandError, AlarmEngine, type AlarmSnapshot } from '../../lib/al
 import { DEFAULT_INPUT_OPTIONS, parseCommand, parseInput, scopeOf, type InputOptions, type ParsedCommand } from '../../lib/alarms/inputs';
 import { NOTIFICATION_FORMATS, shape, type AlarmNotification, type NotificationFormat } from '../../lib/alarms/notification';
 import { parseAlarmOptions } from '../../lib/alarms/options';
-import { errorText, guarded, onInput, status } from '../shared/glue';
+import { errorText, guarded, onInput, status, refuseForBadConfig } from '../shared/glue';
 import { HttpError, registerRoutes, sinks, type SinkActions } from './alert-sink-http';
 import { sinkStore } from './alert-sink-store';
 
@@ -122,9 +122,7 @@ export = function register(RED: NodeAPI): void {
       formats = formatsOf(config.format);
       engine = new AlarmEngine(options, systemClock, { onEvent: sendEvent, onNotification: sendNotification, onChange: changed });
     } catch (err) {
-      status.error(node, errorText(err));
-      node.error(errorText(err));
-      node.on('input', (_msg: unknown, _send: unknown, done: (err?: Error) => void) => done(new Error(`not configured: ${errorText(err)}`)));
+      refuseForBadConfig(node, err);
       return;
     }
 

@@ -4,7 +4,7 @@ import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
 import type { AnomalyScore } from '../../lib/contracts';
 import { AnomalyEngine, type Outcome } from '../../lib/anomaly/engine';
 import { OnnxAutoencoder } from '../../lib/anomaly/onnx-autoencoder';
-import { errorText, guarded, onInput, status, type Done, type Send } from '../shared/glue';
+import { errorText, guarded, onInput, status, type Done, type Send, refuseForBadConfig } from '../shared/glue';
 import { contextPersistence } from '../shared/persistence';
 import { settingsFrom, type AnomalyDetectorDef, type DetectorSettings } from './config';
 import { commandOf, readingOf, type Reading } from './input';
@@ -26,9 +26,7 @@ export = function register(RED: NodeAPI): void {
     try {
       settings = settingsFrom(config);
     } catch (err) {
-      status.error(node, errorText(err));
-      node.error(errorText(err));
-      node.on('input', (_msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) => done(new Error(`not configured: ${errorText(err)}`)));
+      refuseForBadConfig(node, err);
       return;
     }
     const { options } = settings;

@@ -1,9 +1,9 @@
 // Demand guard with start sequencer: meter readings and start/stop commands in, commands out
 // (start, stop, shed, release), at most one start per gap, the quarter-hour peak held under target.
-import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { type Command, toEpochMs, validateCommand, validateSample } from '../../lib/contracts';
 import { DemandGuard, type GuardLoad, type GuardSnapshot } from '../../lib/energy/guard';
-import { type Send, errorText, guarded, onInput, status } from '../shared/glue';
+import { type Send, errorText, guarded, onInput, status, refuseForBadConfig } from '../shared/glue';
 import { contextPersistence } from '../shared/persistence';
 
 interface DemandGuardDef extends NodeDef {
@@ -54,9 +54,7 @@ export = function register(RED: NodeAPI): void {
         loads: parseLoads(config.loads),
       });
     } catch (err) {
-      status.error(node, errorText(err));
-      node.error(errorText(err));
-      node.on('input', (_m: NodeMessageInFlow, _s: unknown, done: (err?: Error) => void) => done(new Error(`not configured: ${errorText(err)}`)));
+      refuseForBadConfig(node, err);
       return;
     }
     const externalClock = config.clock === 'msg';

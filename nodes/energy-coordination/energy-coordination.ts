@@ -6,7 +6,7 @@ import { parseProblem, type ProblemInput } from '../../lib/energy/problem';
 import { startPlan } from '../../lib/energy/scheduler';
 import { assignmentCommands, mergeOffers, type GatewayOffer, type PlantTariff } from '../../lib/edge/plant-coordination';
 import { PlantCoordinator, type CoordinationRole } from '../../lib/edge/plant-coordinator';
-import { errorText, onInput, status } from '../shared/glue';
+import { errorText, onInput, status, refuseForBadConfig } from '../shared/glue';
 
 interface EnergyCoordinationDef extends NodeDef {
   broker: string;
@@ -101,9 +101,7 @@ export = function register(RED: NodeAPI): void {
         onError: (err) => status.error(node, errorText(err)),
       });
     } catch (err) {
-      status.error(node, errorText(err));
-      node.error(errorText(err));
-      node.on('input', (_msg: unknown, _send: unknown, done: (err?: Error) => void) => done(new Error(`not configured: ${errorText(err)}`)));
+      refuseForBadConfig(node, err);
       return;
     }
 

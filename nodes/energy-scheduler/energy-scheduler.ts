@@ -1,14 +1,14 @@
 // Energy scheduler: a plan request in, the plan (Schedule) on output 1 and timed commands on
 // output 2. The MILP runs in a worker thread (lib/energy); this glue keeps the plan and what has
 // been sent in the context store, so a restart neither repeats nor misses a command.
-import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { Schedule } from '../../lib/contracts';
 import { toEpochMs } from '../../lib/contracts';
 import { CommandTimeline, type TimelineSnapshot } from '../../lib/energy/commands';
 import type { ProblemInput } from '../../lib/energy/problem';
 import { baseLoadFromForecast, withActivePlan } from '../../lib/energy/replan';
 import { type PlanRun, startPlan } from '../../lib/energy/scheduler';
-import { type Send, errorText, guarded, onInput, status } from '../shared/glue';
+import { type Send, errorText, guarded, onInput, status, refuseForBadConfig } from '../shared/glue';
 import { contextPersistence } from '../shared/persistence';
 
 interface EnergySchedulerDef extends NodeDef {
@@ -42,9 +42,7 @@ export = function register(RED: NodeAPI): void {
       gap = config.gap === undefined || config.gap === '' ? 0.001 : Number(config.gap) / 100;
       if (!Number.isFinite(gap) || gap < 0 || gap > 1) throw new Error(`Gap must be 0..100 %, got "${config.gap}"`);
     } catch (err) {
-      status.error(node, errorText(err));
-      node.error(errorText(err));
-      node.on('input', (_m: NodeMessageInFlow, _s: unknown, done: (err?: Error) => void) => done(new Error(`not configured: ${errorText(err)}`)));
+      refuseForBadConfig(node, err);
       return;
     }
     const externalClock = config.clock === 'msg';

@@ -2,7 +2,7 @@
 import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
 import type { FeatureVector } from '../../lib/contracts';
 import { FeatureWindow, type FeatureWindowSnapshot, type WindowCounters } from '../../lib/features/feature-window';
-import { errorText, guarded, onInput, status, type Done, type Send } from '../shared/glue';
+import { errorText, guarded, onInput, status, type Done, type Send, refuseForBadConfig } from '../shared/glue';
 import { contextPersistence } from '../shared/persistence';
 import { settingsFrom, type FeatureWindowDef } from './config';
 import { parseMsg, type KeyBy } from './readings';
@@ -35,9 +35,7 @@ export = function register(RED: NodeAPI): void {
       window = new FeatureWindow(settings.options);
       keyBy = settings.keyBy;
     } catch (err) {
-      status.error(node, errorText(err));
-      node.error(errorText(err));
-      node.on('input', (_msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) => done(new Error(`not configured: ${errorText(err)}`)));
+      refuseForBadConfig(node, err);
       return;
     }
 

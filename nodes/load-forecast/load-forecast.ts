@@ -3,7 +3,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { toEpochMs, validateSample } from '../../lib/contracts';
 import { type ForecastModel, LoadForecaster, type ForecasterSnapshot } from '../../lib/energy/forecast';
-import { errorText, onInput, positiveInt, status } from '../shared/glue';
+import { errorText, onInput, positiveInt, status, refuseForBadConfig } from '../shared/glue';
 import { contextPersistence } from '../shared/persistence';
 
 interface LoadForecastDef extends NodeDef {
@@ -58,9 +58,7 @@ export = function register(RED: NodeAPI): void {
       if (bad) throw new Error(`Holidays: "${bad}" is not a YYYY-MM-DD date`);
       forecaster = new LoadForecaster({ intervalMinutes, model, holidays, timezone: config.timezone === 'utc' ? 'utc' : 'local' });
     } catch (err) {
-      status.error(node, errorText(err));
-      node.error(errorText(err));
-      node.on('input', (_m: NodeMessageInFlow, _s: unknown, done: (err?: Error) => void) => done(new Error(`not configured: ${errorText(err)}`)));
+      refuseForBadConfig(node, err);
       return;
     }
     const persistence = contextPersistence<ForecasterSnapshot>(node, 'loadForecast', config.store);

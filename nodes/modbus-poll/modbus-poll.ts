@@ -6,7 +6,7 @@ import type { Sample } from '../../lib/contracts';
 import type { ModbusConnectionHandle, ModbusRequests } from '../../lib/protocols/modbus-handle';
 import { ModbusPoller, type PollResult } from '../../lib/protocols/modbus-poller';
 import { parseAddressBase, parseTagTable } from '../../lib/protocols/modbus-tags';
-import { errorText, onInput, status, type Send } from '../shared/glue';
+import { errorText, onInput, status, type Send, refuseForBadConfig } from '../shared/glue';
 
 interface ModbusPollDef extends NodeDef {
   connection: string;
@@ -58,10 +58,7 @@ export = function register(RED: NodeAPI): void {
       };
       poller = new ModbusPoller(requests, tags, handle.label, { maxGap, defaultUnitId: handle.defaultUnitId });
     } catch (err) {
-      const text = errorText(err);
-      status.error(node, text);
-      node.error(text);
-      node.on('input', (_msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) => done(new Error(`not configured: ${text}`)));
+      refuseForBadConfig(node, err);
       return;
     }
 

@@ -7,7 +7,7 @@ import { decodeBits, decodeRegisters, encodeRegisters, withBit, type TagValue } 
 import type { ModbusConnectionHandle } from '../../lib/protocols/modbus-handle';
 import { applyWriteLimits, parseWriteLimits, type WriteLimits } from '../../lib/protocols/modbus-write-policy';
 import { isBitArea, parseAddressBase, parseTagTable, type ModbusTag } from '../../lib/protocols/modbus-tags';
-import { errorText, onInput, status, type Send } from '../shared/glue';
+import { errorText, onInput, status, type Send, refuseForBadConfig } from '../shared/glue';
 
 interface ModbusWriteDef extends NodeDef {
   connection: string;
@@ -75,10 +75,7 @@ export = function register(RED: NodeAPI): void {
         byName.set(tag.name, { tag, limits: parseWriteLimits(row, tag.name), ...(loadId ? { loadId } : {}) });
       });
     } catch (err) {
-      const text = errorText(err);
-      status.error(node, text);
-      node.error(text);
-      node.on('input', (_msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) => done(new Error(`not configured: ${text}`)));
+      refuseForBadConfig(node, err);
       return;
     }
 

@@ -4,7 +4,7 @@ import { connectionStatus, type OpcuaEndpoint } from '../../lib/protocols/opcua-
 import { readSamples } from '../../lib/protocols/opcua-io';
 import type { ConnectionStateEvent } from '../../lib/protocols/opcua-session';
 import { checkSubscribeSpec, type MonitorItem } from '../../lib/protocols/opcua-subscription';
-import { errorText, onInput, positiveInt, status } from '../shared/glue';
+import { onInput, positiveInt, status, refuseForBadConfig } from '../shared/glue';
 
 interface ReadDef extends NodeDef {
   endpoint: string;
@@ -46,9 +46,7 @@ export = function register(RED: NodeAPI): void {
       if (configured.length) checkSubscribeSpec({ items: configured, publishingIntervalMs: 1000, samplingIntervalMs: 0, queueSize: 1, deadband: { type: 'none', value: 0 } });
       timeoutMs = positiveInt(config.timeout, 'Timeout', 5000);
     } catch (err) {
-      status.error(node, errorText(err));
-      node.error(errorText(err));
-      node.on('input', (_m: unknown, _s: unknown, done: (e?: Error) => void) => done(new Error(`not configured: ${errorText(err)}`)));
+      refuseForBadConfig(node, err);
       return;
     }
     const onState = (ev: ConnectionStateEvent) => node.status(connectionStatus(ev));

@@ -6,7 +6,7 @@ import { writeValue } from '../../lib/protocols/opcua-io';
 import type { ConnectionStateEvent } from '../../lib/protocols/opcua-session';
 import { checkSubscribeSpec } from '../../lib/protocols/opcua-subscription';
 import { WriteGuard, type WriteLimit } from '../../lib/protocols/opcua-write-guard';
-import { errorText, onInput, positiveInt, status } from '../shared/glue';
+import { onInput, positiveInt, refuseForBadConfig } from '../shared/glue';
 
 interface RawLimit {
   nodeId?: unknown;
@@ -73,9 +73,7 @@ export = function register(RED: NodeAPI): void {
       listed = new Set(limits.map((l) => l.nodeId));
       timeoutMs = positiveInt(config.timeout, 'Timeout', 5000);
     } catch (err) {
-      status.error(node, errorText(err));
-      node.error(errorText(err));
-      node.on('input', (_m: unknown, _s: unknown, done: (e?: Error) => void) => done(new Error(`not configured: ${errorText(err)}`)));
+      refuseForBadConfig(node, err);
       return;
     }
     const enabled = config.writeEnabled === true || (config.writeEnabled as unknown) === 'true';

@@ -1,9 +1,9 @@
 // Plant simulator node: runs the simulated plant (OPC UA and Modbus servers) while the flow is
 // deployed, injects faults and sets speed from msgs, and can send snapshots of every tag.
 import { join } from 'node:path';
-import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { PlantSimulator } from '../../lib/simulator/simulator';
-import { errorText, guarded, onInput, status } from '../shared/glue';
+import { errorText, guarded, onInput, status, refuseForBadConfig } from '../shared/glue';
 
 interface PlantSimulatorDef extends NodeDef {
   host: string;
@@ -58,9 +58,7 @@ export = function register(RED: NodeAPI): void {
         onLog: (text) => node.log(text),
       });
     } catch (err) {
-      status.error(node, errorText(err));
-      node.error(errorText(err));
-      node.on('input', (_msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) => done(new Error(`not configured: ${errorText(err)}`)));
+      refuseForBadConfig(node, err);
       return;
     }
 

@@ -8,7 +8,7 @@ import { OnnxRunner } from '../../lib/rul/onnx-client';
 import { resolveInside } from '../../lib/rul/onnx-card';
 import { RulPredictor, type PredictorState } from '../../lib/rul/predictor';
 import { trainInWorker, type TrainJob } from '../../lib/rul/train-client';
-import { errorText, guarded, onInput, status, type Done, type Send } from '../shared/glue';
+import { errorText, guarded, onInput, status, type Done, type Send, refuseForBadConfig } from '../shared/glue';
 import { contextPersistence } from '../shared/persistence';
 import { settingsFrom, type RulNodeSettings, type RulPredictorDef } from './config';
 import { parseInput } from './input';
@@ -27,9 +27,7 @@ export = function register(RED: NodeAPI): void {
     try {
       settings = settingsFrom(config);
     } catch (err) {
-      status.error(node, errorText(err));
-      node.error(errorText(err));
-      node.on('input', (_msg: unknown, _send: unknown, done: (err?: Error) => void) => done(new Error(`not configured: ${errorText(err)}`)));
+      refuseForBadConfig(node, err);
       return;
     }
 

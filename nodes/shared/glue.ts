@@ -68,3 +68,14 @@ export function positiveInt(value: unknown, field: string, fallback?: number): n
   if (!Number.isInteger(n) || n < 1) throw new Error(`${field} must be a whole number >= 1, got "${String(value)}"`);
   return n;
 }
+
+/**
+ * A node whose config cannot be used: red status, one log line, and every msg answered with done(err)
+ * so a Catch node sees why nothing happens.
+ */
+export function refuseForBadConfig(node: Node, err: unknown): void {
+  const text = errorText(err);
+  status.error(node, text);
+  node.error(text);
+  node.on('input', (_msg: NodeMessageInFlow, _send: Send, done: Done) => done(new Error(`not configured: ${text}`)));
+}

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { LinkState } from '../../lib/edge/mqtt-link';
 import { UnsPublisher, type UnsFormat } from '../../lib/edge/uns-publisher';
-import { errorText, onInput, status } from '../shared/glue';
+import { errorText, onInput, status, refuseForBadConfig } from '../shared/glue';
 
 interface UnsPublishDef extends NodeDef {
   broker: string;
@@ -88,9 +88,7 @@ export = function register(RED: NodeAPI): void {
         maxBytes: Math.max(1024, Math.floor(size) * 2048),
       });
     } catch (err) {
-      status.error(node, errorText(err));
-      node.error(errorText(err));
-      node.on('input', (_msg: unknown, _send: unknown, done: (err?: Error) => void) => done(new Error(`not configured: ${errorText(err)}`)));
+      refuseForBadConfig(node, err);
       return;
     }
 
