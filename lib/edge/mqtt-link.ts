@@ -42,6 +42,19 @@ export interface MqttLinkOptions {
   connectTimeoutMs?: number;
 }
 
+/** Throws a clear error unless url is an MQTT broker URL (mqtt, mqtts, ws, wss). */
+export function checkBrokerUrl(url: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error(`broker URL "${url}" is not a URL; use mqtt://host:1883 or mqtts://host:8883`);
+  }
+  if (!['mqtt:', 'mqtts:', 'ws:', 'wss:', 'tcp:', 'ssl:'].includes(parsed.protocol)) {
+    throw new Error(`broker URL must start with mqtt://, mqtts://, ws:// or wss://, got ${parsed.protocol}//`);
+  }
+}
+
 function defaultEncode(entry: BufferedMessage): OutgoingPacket[] {
   return [{ topic: entry.topic, payload: entry.payload, qos: entry.qos, retain: entry.retain }];
 }
@@ -60,15 +73,7 @@ export class MqttLink {
   private stopped = false;
 
   constructor(private readonly options: MqttLinkOptions) {
-    let parsed: URL;
-    try {
-      parsed = new URL(options.url);
-    } catch {
-      throw new Error(`broker URL "${options.url}" is not a URL; use mqtt://host:1883 or mqtts://host:8883`);
-    }
-    if (!['mqtt:', 'mqtts:', 'ws:', 'wss:', 'tcp:', 'ssl:'].includes(parsed.protocol)) {
-      throw new Error(`broker URL must start with mqtt://, mqtts://, ws:// or wss://, got ${parsed.protocol}//`);
-    }
+    checkBrokerUrl(options.url);
   }
 
   start(): void {

@@ -4,6 +4,7 @@
 // When the coordinator disappears (its MQTT last will, or no heartbeat), the next candidate by rank
 // claims the role. Gateways keep their last assignment in the meantime.
 import mqtt, { type MqttClient } from 'mqtt';
+import { checkBrokerUrl } from './mqtt-link';
 import type { Schedule } from '../contracts';
 import type { ProblemInput } from '../energy/problem';
 import { mergeOffers, splitSchedule, type GatewayAssignment, type GatewayOffer, type PlantTariff } from './plant-coordination';
@@ -55,6 +56,7 @@ export class PlantCoordinator {
   constructor(private readonly options: PlantCoordinatorOptions) {
     if (!options.gatewayId || /[+#/]/.test(options.gatewayId)) throw new Error(`gateway id "${options.gatewayId}" must be non-empty and contain none of + # /`);
     if (!options.root || /[+#]/.test(options.root)) throw new Error(`topic root "${options.root}" must be non-empty and contain no wildcard`);
+    checkBrokerUrl(options.url);
     this.heartbeatMs = options.heartbeatMs ?? 1000;
     this.deadAfterMs = options.deadAfterMs ?? 3 * this.heartbeatMs;
   }

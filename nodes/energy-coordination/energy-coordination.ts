@@ -6,7 +6,7 @@ import { parseProblem, type ProblemInput } from '../../lib/energy/problem';
 import { startPlan } from '../../lib/energy/scheduler';
 import { assignmentCommands, mergeOffers, type GatewayOffer, type PlantTariff } from '../../lib/edge/plant-coordination';
 import { PlantCoordinator, type CoordinationRole } from '../../lib/edge/plant-coordinator';
-import { errorText, onInput, status, refuseForBadConfig } from '../shared/glue';
+import { errorText, onInput, status, refuseForBadConfig, numberSetting } from '../shared/glue';
 
 interface EnergyCoordinationDef extends NodeDef {
   broker: string;
@@ -24,13 +24,6 @@ interface EnergyCoordinationDef extends NodeDef {
 interface Credentials {
   username?: string;
   password?: string;
-}
-
-function numberField(value: unknown, field: string, fallback: number, min = 0): number {
-  if (value === undefined || value === '') return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < min) throw new Error(`${field} must be a number >= ${min}, got "${String(value)}"`);
-  return n;
 }
 
 function parsePrices(text: string | undefined): number[] | number {
@@ -64,22 +57,17 @@ export = function register(RED: NodeAPI): void {
     let timeLimitSeconds: number;
     let role: CoordinationRole = 'follower';
     try {
-      const intervalMinutes = numberField(config.intervalMinutes, 'Interval', 15, 1);
-      const horizon = Math.floor(numberField(config.horizon, 'Horizon', 96, 1));
-      tariffBase = { intervalMinutes, horizon, prices: parsePrices(config.prices), demandCharge: numberField(config.demandCharge, 'Demand charge', 0) };
-      timeLimitSeconds = numberField(config.timeLimit, 'Time limit', 5, 0.1);
+      const intervalMinutes = numberSetting(config.intervalMinutes, 'Interval', 15, 1);
+      const horizon = Math.floor(numberSetting(config.horizon, 'Horizon', 96, 1));
+      tariffBase = { intervalMinutes, horizon, prices: parsePrices(config.prices), demandCharge: numberSetting(config.demandCharge, 'Demand charge', 0) };
+      timeLimitSeconds = numberSetting(config.timeLimit, 'Time limit', 5, 0.1);
       const url = config.broker || 'mqtt://127.0.0.1:1883';
-      try {
-        new URL(url);
-      } catch {
-        throw new Error(`broker URL "${url}" is not a URL; use mqtt://host:1883 or mqtts://host:8883`);
-      }
       coordinator = new PlantCoordinator({
         url,
         gatewayId: config.gatewayId || 'gateway',
         root: config.root || 'millwright/energy',
         candidate: config.candidate !== false,
-        rank: numberField(config.rank, 'Rank', 0),
+        rank: numberSetting(config.rank, 'Rank', 0),
         username: node.credentials?.username || undefined,
         password: node.credentials?.password || undefined,
         tariff: () => ({ ...tariffBase, startTime: intervalStart(Date.now(), tariffBase.intervalMinutes ?? 15) }),

@@ -61,6 +61,14 @@ export function guarded(node: Node, fn: () => void): () => void {
   };
 }
 
+/** Parses a number >= min from editor config (empty: the fallback), with the field's name in the error. */
+export function numberSetting(value: unknown, field: string, fallback: number, min = 0): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min) throw new Error(`${field} must be a number >= ${min}, got "${String(value)}"`);
+  return n;
+}
+
 /** Parses a positive whole number from editor config, with the field's name in the error. */
 export function positiveInt(value: unknown, field: string, fallback?: number): number {
   if ((value === undefined || value === '') && fallback !== undefined) return fallback;

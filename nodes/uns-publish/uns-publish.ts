@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { LinkState } from '../../lib/edge/mqtt-link';
 import { UnsPublisher, type UnsFormat } from '../../lib/edge/uns-publisher';
-import { errorText, onInput, status, refuseForBadConfig } from '../shared/glue';
+import { errorText, onInput, status, refuseForBadConfig, numberSetting } from '../shared/glue';
 
 interface UnsPublishDef extends NodeDef {
   broker: string;
@@ -34,13 +34,6 @@ interface TlsNode extends Node {
   addTLSOptions(opts: Record<string, unknown>): Record<string, unknown>;
 }
 
-function nonNegative(value: unknown, field: string, fallback: number): number {
-  if (value === undefined || value === '') return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`${field} must be a number >= 0, got "${String(value)}"`);
-  return n;
-}
-
 export = function register(RED: NodeAPI): void {
   function UnsPublishNode(this: Node<Credentials>, config: UnsPublishDef) {
     RED.nodes.createNode(this, config);
@@ -59,7 +52,7 @@ export = function register(RED: NodeAPI): void {
       }
       const bufferDir = join(RED.settings.userDir || '.', 'millwright', 'buffers');
       mkdirSync(bufferDir, { recursive: true });
-      const size = nonNegative(config.bufferSize, 'Buffer size', 10000);
+      const size = numberSetting(config.bufferSize, 'Buffer size', 10000);
       if (size < 1) throw new Error('Buffer size must be at least 1 message');
       publisher = new UnsPublisher({
         path: { enterprise: config.enterprise || 'enterprise', site: config.site || 'site', area: config.area || 'area', line: config.line || 'line' },
@@ -67,9 +60,9 @@ export = function register(RED: NodeAPI): void {
         groupId: config.groupId || 'millwright',
         edgeNodeId: config.edgeNodeId || 'gateway',
         deadband: {
-          absolute: nonNegative(config.deadband, 'Deadband', 0),
-          percent: nonNegative(config.deadbandPercent, 'Deadband %', 0),
-          heartbeatMs: nonNegative(config.heartbeat, 'Heartbeat', 0) * 1000,
+          absolute: numberSetting(config.deadband, 'Deadband', 0),
+          percent: numberSetting(config.deadbandPercent, 'Deadband %', 0),
+          heartbeatMs: numberSetting(config.heartbeat, 'Heartbeat', 0) * 1000,
         },
         link: {
           url: config.broker || 'mqtt://127.0.0.1:1883',

@@ -39,6 +39,10 @@ describe('merging and splitting gateway offers', () => {
     assert.throws(() => mergeOffers([{ ...offer('a'), gatewayId: 'a/b', at: 0 }], tariff), /contain no/);
     assert.throws(() => mergeOffers([{ ...offer('a'), gatewayId: 'a', at: 0 }, { ...offer('a'), gatewayId: 'a', at: 0 }], tariff), /twice/);
     assert.throws(() => mergeOffers([{ ...offer('a'), gatewayId: 'a', at: 0, baseLoadKw: [1, 2] }], tariff), /base load has 2 values/);
+    const member = (url: string, gatewayId = 'g1') => new PlantCoordinator({ url, gatewayId, root: 'r', candidate: true, tariff: () => tariff, plan });
+    assert.throws(() => member('not a url'), /broker URL "not a url" is not a URL/);
+    assert.throws(() => member('http://broker:80'), /must start with mqtt/);
+    assert.throws(() => member('mqtt://127.0.0.1:1883', 'a/b'), /gateway id/);
   });
 
   it('a coordinated plan has a lower plant peak than gateways planning alone', async () => {
