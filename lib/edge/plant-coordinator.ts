@@ -25,6 +25,8 @@ export interface PlantCoordinatorOptions {
   onAssignment?: (assignment: GatewayAssignment) => void;
   onRole?: (role: CoordinationRole, coordinatorId: string | undefined) => void;
   onError?: (err: Error) => void;
+  /** The broker connection came up (true) or went down (false). */
+  onConnection?: (connected: boolean) => void;
   heartbeatMs?: number;
   /** A coordinator silent this long is taken for gone. */
   deadAfterMs?: number;
@@ -89,7 +91,9 @@ export class PlantCoordinator {
       will: { topic: this.topic('release', o.gatewayId), payload: Buffer.from(JSON.stringify({ id: o.gatewayId })), qos: 1, retain: false },
     });
     this.client = client;
+    client.on('close', () => o.onConnection?.(false));
     client.on('connect', () => {
+      o.onConnection?.(true);
       const subs = [this.topic('coordinator'), this.topic('release', '+'), this.topic('plan', o.gatewayId)];
       if (o.candidate) subs.push(this.topic('offers', '+'));
       client.subscribe(subs, { qos: 1 });

@@ -87,6 +87,10 @@ export = function register(RED: NodeAPI): void {
           for (const c of commands) node.send([null, { topic: c.loadId, payload: c }]);
         },
         onError: (err) => status.error(node, errorText(err)),
+        onConnection: (connected) => {
+          if (connected) status.ok(node, `connected, ${role}`);
+          else status.error(node, `broker unreachable: keeping the last plan, reconnecting`);
+        },
       });
     } catch (err) {
       refuseForBadConfig(node, err);
