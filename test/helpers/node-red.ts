@@ -56,6 +56,24 @@ internal.unload = async () => {
   }
 };
 
+/**
+ * Stops the flows and closes (flushes) the context stores as a Node-RED shutdown does, keeping what the
+ * stores hold; helper.unload also wipes every node's context, which a real restart never does.
+ */
+export async function stopRuntimeKeepingContext(): Promise<void> {
+  const h = helper as unknown as {
+    _redNodes: { clearRegistry(): void; stopFlows(): Promise<void>; closeContextsPlugin(): Promise<void> };
+    _logSpy?: { restore(): void };
+    _sandbox: { restore(): void };
+  };
+  active = false;
+  h._redNodes.clearRegistry();
+  h._logSpy?.restore();
+  h._sandbox.restore();
+  await h._redNodes.stopFlows();
+  await h._redNodes.closeContextsPlugin();
+}
+
 export { helper };
 
 export interface NodeLike {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { generateScenario } from '../../lib/energy/scenario';
 import schedulerNode = require('../../nodes/energy-scheduler/energy-scheduler');
-import { collect, fileContextSettings, getNode, helper, lastStatus, nextMessage, sleep } from '../helpers/node-red';
+import { collect, fileContextSettings, getNode, helper, lastStatus, nextMessage, sleep, stopRuntimeKeepingContext } from '../helpers/node-red';
 
 const T0 = Date.UTC(2026, 2, 2, 6, 0);
 const Q = 15 * 60_000;
@@ -24,19 +24,6 @@ const request = (loads = [{ id: 'a', powerKw: 10, durationMinutes: 30, deadline:
   demandCharge: 10,
   loads,
 });
-
-/**
- * Stops the flows and closes the context stores as a Node-RED shutdown does. (helper.unload also
- * wipes every node's context, which a real restart never does.)
- */
-async function restartRuntime(): Promise<void> {
-  const h = helper as unknown as { _redNodes: { clearRegistry(): void; stopFlows(): Promise<void>; closeContextsPlugin(): Promise<void> }; _sandbox: { restore(): void }; _logSpy?: { restore(): void } };
-  h._redNodes.clearRegistry();
-  h._logSpy?.restore();
-  h._sandbox.restore();
-  await h._redNodes.stopFlows();
-  await h._redNodes.closeContextsPlugin();
-}
 
 const names = (msgs: Array<Record<string, any>>) => msgs.map((m) => `${m.payload.loadId}:${m.payload.action}@${(m.payload.at - T0) / Q}`);
 
@@ -109,7 +96,7 @@ describe('energy scheduler node', () => {
       es.receive({ topic: 'tick', payload: T0 });
       await sleep(50);
       assert.deepEqual(names(cmds), ['a:start@0']);
-      await restartRuntime();
+      await stopRuntimeKeepingContext();
 
       await helper.load(schedulerNode, flow({ store: 'file' }));
       es = getNode('es');

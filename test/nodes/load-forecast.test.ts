@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import forecastNode = require('../../nodes/load-forecast/load-forecast');
-import { fileContextSettings, getNode, helper, lastStatus, nextMessage } from '../helpers/node-red';
+import { fileContextSettings, getNode, helper, lastStatus, nextMessage, stopRuntimeKeepingContext } from '../helpers/node-red';
 
 const Q = 15 * 60_000;
 const START = Date.UTC(2026, 0, 5);
@@ -21,16 +21,6 @@ const history = (days: number) =>
     const wd = new Date(START + s * Q).getUTCDay();
     return [START + s * Q, wd > 0 && wd < 6 && h >= 8 && h < 17 ? 50 : 10] as [number, number];
   });
-
-/** Stops flows and closes context stores as a Node-RED shutdown does (helper.unload wipes context). */
-async function restartRuntime(): Promise<void> {
-  const h = helper as unknown as { _redNodes: { clearRegistry(): void; stopFlows(): Promise<void>; closeContextsPlugin(): Promise<void> }; _sandbox: { restore(): void }; _logSpy?: { restore(): void } };
-  h._redNodes.clearRegistry();
-  h._logSpy?.restore();
-  h._sandbox.restore();
-  await h._redNodes.stopFlows();
-  await h._redNodes.closeContextsPlugin();
-}
 
 describe('load forecast node', () => {
   const ctx = fileContextSettings();
@@ -64,7 +54,7 @@ describe('load forecast node', () => {
       await helper.load(forecastNode, flow({ store: 'file' }));
       getNode('lf').receive({ payload: history(14) });
       await new Promise((r) => setTimeout(r, 50));
-      await restartRuntime();
+      await stopRuntimeKeepingContext();
       await helper.load(forecastNode, flow({ store: 'file' }));
       const lf = getNode('lf');
       const out = nextMessage(getNode('out'));
