@@ -1,18 +1,10 @@
 // Generated plant scenarios (fixed seeds) for tests and benchmarks: a day of quarter-hours, a
 // time-of-use tariff, a demand charge, a base load and N flexible motor loads with windows.
+import { seededRandom } from '../shared/seeded-random';
 import type { FlexibleLoadInput, ProblemInput } from './problem';
 
-/** Small deterministic PRNG (mulberry32). */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Kept under its old name for the callers that import it from here. */
+export { seededRandom as seeded } from '../shared/seeded-random';
 
 export interface ScenarioOptions {
   loads: number;
@@ -30,7 +22,7 @@ export function touPrice(slotOfDay: number): number {
 }
 
 export function generateScenario(o: ScenarioOptions): ProblemInput {
-  const rnd = seeded(o.seed);
+  const rnd = seededRandom(o.seed);
   const slots = o.slots ?? 96;
   const startTime = o.startTime ?? Date.UTC(2026, 0, 5);
   const slotMs = 15 * 60_000;

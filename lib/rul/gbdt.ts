@@ -1,6 +1,7 @@
 // Gradient-boosted regression trees (squared loss) on histogram-binned features: each feature is cut
 // into at most `bins` quantile bins once, so finding a split is a pass over bin histograms instead of
 // a sort. Row and feature subsampling per tree, shrinkage, L2 on leaf values. Models are plain JSON.
+import { seededRandom } from '../shared/seeded-random';
 
 export interface GbdtConfig {
   rounds: number;
@@ -43,17 +44,8 @@ export interface GbdtModel {
   featureCount: number;
 }
 
-/** Small deterministic PRNG (mulberry32) so training is reproducible. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Kept under its old name for the modules and tests that import it from here. */
+export { seededRandom as rng } from '../shared/seeded-random';
 
 interface Binned {
   /** codes[f][i]: bin of row i in feature f. */
@@ -111,7 +103,7 @@ export function fitGbdt(
   if (n === 0) throw new Error('gradient boosting: no training rows');
   const featureCount = X[0].length;
   const { codes, cuts } = binFeatures(X, featureCount, config.bins);
-  const random = rng(config.seed);
+  const random = seededRandom(config.seed);
   let base = 0;
   for (let i = 0; i < n; i++) base += y[i];
   base /= n;

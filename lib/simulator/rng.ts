@@ -1,20 +1,12 @@
-// A small seeded random source (mulberry32) so a plant run can be replayed exactly from its seed.
+// The plant's random source: the pack's seeded generator plus normals and forked streams, so a plant
+// run can be replayed exactly from its seed.
+import { SeededRandom, seedFromText } from '../shared/seeded-random';
 
-export class Rng {
-  private state: number;
+export class Rng extends SeededRandom {
   private spare: number | null = null;
 
   constructor(seed: number | string) {
-    this.state = typeof seed === 'number' ? seed >>> 0 : hashString(seed);
-  }
-
-  /** Uniform in [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    super(typeof seed === 'number' ? seed : seedFromText(seed));
   }
 
   uniform(min: number, max: number): number {
@@ -38,17 +30,8 @@ export class Rng {
 
   /** An independent stream derived from this one, so adding a machine does not shift the others' noise. */
   fork(label: string): Rng {
-    return new Rng((hashString(label) ^ this.state) >>> 0);
+    return new Rng((seedFromText(label) ^ this.state) >>> 0);
   }
-}
-
-function hashString(text: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 16777619);
-  }
-  return h >>> 0;
 }
 
 /** First-order lag towards a target, exact for any step length (stable when the clock runs fast). */
