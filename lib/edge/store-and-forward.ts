@@ -2,8 +2,9 @@
 // memory and mirrored to an append-only journal (one JSON line each) so they survive a restart; when
 // the bound is reached the oldest entries are dropped and counted. The journal is compacted by writing
 // a new file and renaming it over the old one, so a crash leaves either the old or the new journal.
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { writeFileAtomicSync } from '../shared/atomic-file';
 
 /**
  * What waits for delivery. Sparkplug data is kept as metrics, not encoded bytes, because its sequence
@@ -106,8 +107,7 @@ export class StoreAndForward {
   /** Records how many journal lines are delivered, so a restart does not resend them. */
   private persistHead(): void {
     const delivered = this.journalLines - this.size;
-    writeFileSync(this.headFile() + '.tmp', String(delivered));
-    renameSync(this.headFile() + '.tmp', this.headFile());
+    writeFileAtomicSync(this.headFile(), String(delivered));
   }
 
   private rewrite(): void {
@@ -115,8 +115,7 @@ export class StoreAndForward {
     this.queue = this.queue.slice(this.head);
     this.head = 0;
     const text = this.queue.map((m) => JSON.stringify(m) + '\n').join('');
-    writeFileSync(file + '.tmp', text);
-    renameSync(file + '.tmp', file);
+    writeFileAtomicSync(file, text);
     this.journalLines = this.queue.length;
     this.persistHead();
   }

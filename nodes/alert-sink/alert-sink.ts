@@ -142,7 +142,8 @@ export = function register(RED: NodeAPI): void {
         const restored = snapshot ? engine.restore(snapshot) : 0;
         loaded = true;
         if (!store) node.warn('no Node-RED user directory and no context store: alarms will not survive a restart');
-        showStatus();
+        if (store?.recovered) status.warn(node, `restored ${restored} alarm(s) from the last good copy (file was damaged)`);
+        else showStatus();
         if (restored > 0) sendList();
       })
       .catch((err) => {

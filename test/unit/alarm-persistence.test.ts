@@ -80,8 +80,14 @@ describe('alarm persistence', () => {
     assert.equal(await store.load(), undefined);
     await Promise.all([store.save({ n: 1 }), store.save({ n: 2 }), store.save({ n: 3 })]);
     assert.deepEqual(await store.load(), { n: 3 });
-    assert.deepEqual(readdirSync(join(dir, 'sub')), ['alarms.json']);
+    assert.deepEqual(readdirSync(join(dir, 'sub')).sort(), ['alarms.json', 'alarms.json.bak']);
     writeFileSync(path, '{broken');
+    const problems: string[] = [];
+    const recovering = new JsonFileStore<{ n: number }>(path, (p) => problems.push(...p));
+    assert.deepEqual(await recovering.load(), { n: 1 }, 'a damaged file loads the last good copy');
+    assert.match(problems.join(' '), /not valid JSON/);
+    writeFileSync(path, '{broken');
+    writeFileSync(`${path}.bak`, '');
     await assert.rejects(store.load(), /not valid JSON/);
     await store.save({ n: 4 });
     assert.deepEqual(JSON.parse(readFileSync(path, 'utf8')), { n: 4 });
