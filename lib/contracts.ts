@@ -117,6 +117,12 @@ export interface Schedule {
   commands?: Command[];
 }
 
+/**
+ * What a command asks of a load's run switch. `start` and `release` switch it on, `stop` and `shed`
+ * switch it off. `shed` is the demand guard taking a running load off to hold the peak, and
+ * `release` is the guard giving a shed load back (it has checked that the load fits under the
+ * target), so a write node runs the load again on `release` exactly as on `start`.
+ */
 export type CommandAction = 'start' | 'stop' | 'shed' | 'release';
 export const COMMAND_ACTIONS: readonly CommandAction[] = ['start', 'stop', 'shed', 'release'];
 

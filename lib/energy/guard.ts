@@ -128,7 +128,7 @@ export class DemandGuard {
     return (this.energyKwh + (this.nowKw() + extraKw) * left) / hours;
   }
 
-  /** A start/stop request (e.g. from the scheduler). Returns the commands to send now. */
+  /** A command from outside (e.g. the scheduler): start and release wait for the sequencer, stop and shed act at once. Returns the commands to send now. */
   request(cmd: Command, t: number): Command[] {
     let l = this.loads.get(cmd.loadId);
     if (!l) {

@@ -188,11 +188,7 @@ export = function register(RED: NodeAPI): void {
         const raw = msg.payload as Record<string, unknown>;
         const cmd = validateCommand({ reason: '', ...raw, at: raw.at ?? Date.now() }, 'payload');
         const entry = commandTarget(cmd);
-        if (cmd.action === 'release') {
-          status.ok(node, `release of ${cmd.loadId}: nothing to write`);
-          return done();
-        }
-        const value = cmd.action === 'start';
+        const value = cmd.action === 'start' || cmd.action === 'release';
         const delay = cmd.at - Date.now();
         if (delay > MAX_COMMAND_DELAY_MS) throw new Error(`command for load "${cmd.loadId}" is more than a day ahead; send it nearer its time`);
         if (delay > 500) {

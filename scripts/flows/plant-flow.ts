@@ -282,11 +282,6 @@ export function plantFlow(o: PlantFlowOptions = DEFAULTS): FlowNode[] {
     1110,
     720,
   );
-  const release = add(
-    change('mw_demo_release', 'release = start again', [{ t: 'change', p: 'payload.action', pt: 'msg', from: 'release', fromt: 'str', to: 'start', tot: 'str' }]),
-    1320,
-    720,
-  );
   const write = add(
     node('millwright-modbus-write', 'mw_demo_write', {
       name: 'motor run coils',
@@ -294,10 +289,10 @@ export function plantFlow(o: PlantFlowOptions = DEFAULTS): FlowNode[] {
       writeEnabled: true,
       tags: [coil('Pump.Run', 0, 'Pump'), coil('Motor1.Run', 1, 'Motor1'), coil('Motor2.Run', 2, 'Motor2'), coil('Motor3.Run', 3, 'Motor3'), coil('Motor4.Run', 4, 'Motor4')],
     }),
-    1520,
+    1330,
     720,
   );
-  const written = add(debug('mw_demo_written', 'written', { active: true }), 1690, 720);
+  const written = add(debug('mw_demo_written', 'written', { active: true }), 1500, 720);
   wire(pollEnergy, 0, meter, toUiEnergy, sink);
   wire(meter, 0, forecast, guard);
   wire(forecastTick, 0, forecast);
@@ -306,8 +301,7 @@ export function plantFlow(o: PlantFlowOptions = DEFAULTS): FlowNode[] {
   wire(request, 0, scheduler);
   wire(scheduler, 0, toUiSchedule);
   wire(scheduler, 1, guard);
-  wire(guard, 0, release);
-  wire(release, 0, write);
+  wire(guard, 0, write);
   wire(write, 0, written);
 
   const errors = add(catchAll('mw_demo_catch', 'errors'), 1270, 880);

@@ -120,6 +120,12 @@ describe('modbus write node', () => {
     out = nextMessage(getNode('out'));
     w.receive({ payload: { loadId: 'pump-1', action: 'stop', at: Date.now(), reason: 'peak' } });
     assert.deepEqual([(await out).payload.old, server.memory.coil[7]], [true, 0]);
+    out = nextMessage(getNode('out'));
+    w.receive({ payload: { loadId: 'pump-1', action: 'release', at: Date.now(), reason: 'guard: back under target' } });
+    assert.deepEqual([(await out).payload.value, server.memory.coil[7]], [true, 1], 'release runs the shed load again');
+    out = nextMessage(getNode('out'));
+    w.receive({ payload: { loadId: 'pump-1', action: 'shed', at: Date.now(), reason: 'guard: over target' } });
+    assert.deepEqual([(await out).payload.value, server.memory.coil[7]], [false, 0]);
     const caught = nextMessage(getNode('caught'));
     w.receive({ payload: { loadId: 'fan-9', action: 'start', at: Date.now(), reason: '' } });
     assert.match((await caught).error.message, /load "fan-9": no tag has that load id/);
