@@ -5,6 +5,7 @@ import { EventEmitter } from 'node:events';
 import * as net from 'node:net';
 import ModbusRTU from 'modbus-serial';
 import type { ModbusArea } from './modbus-tags';
+import { REAL_TIMERS, type Timers } from './timers';
 
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
 
@@ -41,6 +42,8 @@ export interface ModbusConnectionOptions {
   timeoutsBeforeReconnect?: number;
   /** Random source for jitter (tests pass a fixed one). */
   random?: () => number;
+  /** Timers for retries and connect attempts (tests pass a simulated clock to replay hour-long outages). */
+  timers?: Timers;
 }
 
 export type ModbusErrorKind = 'exception' | 'timeout' | 'not-connected' | 'queue-full' | 'closed' | 'io';
@@ -103,23 +106,25 @@ function describeError(err: unknown): string {
 }
 
 export class ModbusConnection extends EventEmitter {
-  readonly options: Required<Omit<ModbusConnectionOptions, 'host' | 'path' | 'baudRate' | 'parity' | 'dataBits' | 'stopBits' | 'random'>> & ModbusConnectionOptions;
+  readonly options: Required<Omit<ModbusConnectionOptions, 'host' | 'path' | 'baudRate' | 'parity' | 'dataBits' | 'stopBits' | 'random' | 'timers'>> & ModbusConnectionOptions;
   readonly stats: ConnectionStats = { requests: 0, failures: 0, timeouts: 0, exceptions: 0, drops: 0, reconnects: 0, queued: 0 };
   private stateNow: StateChange = { state: 'idle', attempt: 0 };
   private client: ModbusRTU | undefined;
   private socket: net.Socket | undefined;
   private queue: Job[] = [];
   private busy = false;
-  private retryTimer: NodeJS.Timeout | undefined;
+  private retryTimer: unknown;
   private attempt = 0;
   private consecutiveTimeouts = 0;
   private generation = 0;
   private readonly random: () => number;
+  private readonly timers: Timers;
 
   constructor(options: ModbusConnectionOptions) {
     super();
     this.options = { ...DEFAULTS, ...stripUndefined(options) };
     this.random = options.random ?? Math.random;
+    this.timers = options.timers ?? REAL_TIMERS;
     validateOptions(this.options);
   }
 
@@ -150,7 +155,7 @@ export class ModbusConnection extends EventEmitter {
   /** Closes for good: pending requests fail, timers stop, the socket is destroyed. */
   async close(): Promise<void> {
     this.generation++;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.retryTimer) this.timers.clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     this.setState({ state: 'closed', attempt: 0 });
     this.dropLink(new ModbusRequestError('connection closed', 'closed'));
@@ -277,18 +282,18 @@ export class ModbusConnection extends EventEmitter {
   private connect(): void {
     const generation = ++this.generation;
     this.setState({ state: 'connecting', attempt: this.attempt, ...(this.stateNow.error ? { error: this.stateNow.error } : {}) });
-    let timer: NodeJS.Timeout | undefined = setTimeout(() => {
+    let timer: unknown = this.timers.setTimeout(() => {
       timer = undefined;
       fail(new Error(`no connection within ${this.connectTimeoutMs} ms`));
     }, this.connectTimeoutMs);
     const fail = (err: unknown) => {
-      if (timer) clearTimeout(timer);
+      if (timer) this.timers.clearTimeout(timer);
       timer = undefined;
       if (generation !== this.generation) return;
       this.lost(describeError(err));
     };
     const opened = (client: ModbusRTU) => {
-      if (timer) clearTimeout(timer);
+      if (timer) this.timers.clearTimeout(timer);
       timer = undefined;
       if (generation !== this.generation) {
         destroyQuietly(client);
@@ -379,8 +384,8 @@ export class ModbusConnection extends EventEmitter {
     this.stats.reconnects++;
     const delayMs = backoffDelay(this.attempt, this.options.backoffInitialMs, this.options.backoffMaxMs, this.random);
     this.setState({ state: 'reconnecting', attempt: this.attempt, error: reason, delayMs });
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => {
+    if (this.retryTimer) this.timers.clearTimeout(this.retryTimer);
+    this.retryTimer = this.timers.setTimeout(() => {
       this.retryTimer = undefined;
       if (this.stateNow.state === 'reconnecting') this.connect();
     }, delayMs);
