@@ -6,7 +6,7 @@ import type { FeatureContribution } from '../contracts';
 import { quantile, type CalibratedOptions } from './calibrated';
 import type { DetectorSnapshot, StreamingDetector } from './detector';
 import { createUnivariate, UNIVARIATE_DETECTORS } from './registry';
-import { RegimeDetector } from './regimes';
+import { RegimeDetector } from './regime-models';
 
 export type EngineDetector = 'surprise' | 'windowed-gaussian' | 'pca' | 'kmeans' | 'onnx';
 export const MULTIVARIATE_DETECTORS: readonly string[] = ['pca', 'kmeans', 'onnx'];
@@ -23,7 +23,7 @@ export interface EngineOptions {
   hysteresis: number;
   /** Samples after a flag clears during which it cannot be raised again. */
   suppression: number;
-  /** Operating regimes (k-means on contextFeatures); 0 or 1 = none. */
+  /** Most operating regimes found on contextFeatures (lib/regimes); 0 or 1 = none. */
   regimes: number;
   contextFeatures: string[];
   /** Keep learning from normal samples after the learning phase. */

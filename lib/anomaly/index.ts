@@ -6,7 +6,7 @@ export * from './surprise';
 export * from './registry';
 export * from './multivariate';
 export * from './calibrated';
-export * from './regimes';
+export * from './regime-models';
 export * from './engine';
 export * from './nab-scorer';
 export { OnnxAutoencoder, onnxRuntimeAvailable } from './onnx-autoencoder';

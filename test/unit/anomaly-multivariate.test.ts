@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { CalibratedDetector } from '../../lib/anomaly/calibrated';
 import { AnomalyEngine } from '../../lib/anomaly/engine';
 import { KMeansDistance, PcaT2Q } from '../../lib/anomaly/multivariate';
-import { RegimeDetector } from '../../lib/anomaly/regimes';
+import { RegimeDetector } from '../../lib/anomaly/regime-models';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -90,6 +90,15 @@ describe('regimes', () => {
     assert.notEqual(hotRamp.regime, hotSteady.regime);
     const copy = RegimeDetector.fromJSON(JSON.parse(JSON.stringify(d.toJSON())));
     assert.equal(copy.score([40], [3000]).regime, hotSteady.regime);
+  });
+
+  it('restores a model saved before the shared regime discovery (standardiser + centroids)', () => {
+    const d = RegimeDetector.fit(learn.map((x) => [x[1]]), learn.map((x) => [x[0]]), 2, { smoothing: 1 });
+    const saved = JSON.parse(JSON.stringify(d.toJSON()));
+    const old = { context: { mean: saved.regimes.settingMean, scale: saved.regimes.settingScale }, centroids: saved.regimes.centroids, detectors: saved.detectors };
+    const copy = RegimeDetector.fromJSON(old);
+    for (const speed of [480, 520, 2980, 3020]) assert.equal(copy.score([55], [speed]).regime, d.score([55], [speed]).regime);
+    assert.equal(copy.score([70], [3000]).anomaly, true);
   });
 
   it('without regimes the same hot steady sample passes as normal (the reason for regimes)', () => {
