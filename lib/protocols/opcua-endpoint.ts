@@ -12,11 +12,13 @@ export interface StatusView {
   text: string;
 }
 
-/** The editor status for a connection state; yellow when connected without encryption. */
+/** The editor status for a connection state: the security in use, yellow when it is not encrypted. */
 export function connectionStatus(ev: ConnectionStateEvent): StatusView {
   switch (ev.state) {
     case 'connected':
-      return ev.unencrypted ? { fill: 'yellow', shape: 'dot', text: 'connected (unencrypted)' } : { fill: 'green', shape: 'dot', text: 'connected (encrypted)' };
+      return ev.unencrypted
+        ? { fill: 'yellow', shape: 'dot', text: `connected (unencrypted: ${ev.security ?? 'None'})` }
+        : { fill: 'green', shape: 'dot', text: `connected (${ev.security ?? 'encrypted'})` };
     case 'connecting':
       return { fill: 'yellow', shape: 'ring', text: 'connecting' };
     case 'reconnecting':

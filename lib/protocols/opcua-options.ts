@@ -2,19 +2,21 @@
 // message naming the field, never a stack trace from deep inside node-opcua.
 
 export type OpcuaSecurityMode = 'None' | 'Sign' | 'SignAndEncrypt';
+/** What the user chooses: a fixed mode, or 'auto' = the strongest mode the server offers. */
+export type OpcuaSecuritySetting = OpcuaSecurityMode | 'auto';
 export type OpcuaSecurityPolicy = 'None' | 'Basic256Sha256' | 'Aes128_Sha256_RsaOaep' | 'Aes256_Sha256_RsaPss';
 export type OpcuaAuth =
   | { type: 'anonymous' }
   | { type: 'username'; userName: string; password: string }
   | { type: 'certificate'; certificateFile: string; privateKeyFile: string };
 
-export const SECURITY_MODES: readonly OpcuaSecurityMode[] = ['None', 'Sign', 'SignAndEncrypt'];
+export const SECURITY_MODES: readonly OpcuaSecuritySetting[] = ['auto', 'None', 'Sign', 'SignAndEncrypt'];
 export const SECURITY_POLICIES: readonly OpcuaSecurityPolicy[] = ['Basic256Sha256', 'Aes128_Sha256_RsaOaep', 'Aes256_Sha256_RsaPss'];
 
 export interface OpcuaEndpointOptions {
   endpointUrl: string;
-  securityMode: OpcuaSecurityMode;
-  /** 'None' exactly when securityMode is 'None'. */
+  securityMode: OpcuaSecuritySetting;
+  /** 'None' exactly when securityMode is 'None' or 'auto' (auto picks the policy with the mode). */
   securityPolicy: OpcuaSecurityPolicy;
   auth: OpcuaAuth;
   /** Folder holding the client certificate and the PKI (own/, trusted/, rejected/, issuers/). */
@@ -55,10 +57,11 @@ export function checkEndpointUrl(raw: unknown): string {
 
 export function parseEndpointSettings(raw: RawEndpointSettings): OpcuaEndpointOptions {
   const endpointUrl = checkEndpointUrl(raw.endpointUrl);
-  const mode = (text(raw.securityMode) || 'None') as OpcuaSecurityMode;
+  // Missing means auto (secure by default); a flow saved with 'None' keeps 'None'.
+  const mode = (text(raw.securityMode) || 'auto') as OpcuaSecuritySetting;
   if (!SECURITY_MODES.includes(mode)) throw new Error(`Security mode "${mode}" is unknown: choose ${SECURITY_MODES.join(', ')}`);
   let policy: OpcuaSecurityPolicy = 'None';
-  if (mode !== 'None') {
+  if (mode === 'Sign' || mode === 'SignAndEncrypt') {
     policy = (text(raw.securityPolicy) || 'Basic256Sha256') as OpcuaSecurityPolicy;
     if (!SECURITY_POLICIES.includes(policy)) throw new Error(`Security policy "${policy}" is unknown: choose ${SECURITY_POLICIES.join(', ')}`);
   }
@@ -88,8 +91,8 @@ export function parseEndpointSettings(raw: RawEndpointSettings): OpcuaEndpointOp
   };
 }
 
-/** True when messages travel in clear text (None or Sign only). */
-export function isUnencrypted(options: Pick<OpcuaEndpointOptions, 'securityMode'>): boolean {
+/** True when messages travel in clear text (None or Sign only); for 'auto' only the chosen mode can tell. */
+export function isUnencrypted(options: { securityMode: OpcuaSecurityMode }): boolean {
   return options.securityMode !== 'SignAndEncrypt';
 }
 

@@ -16,6 +16,7 @@ import {
 } from 'node-opcua-client';
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from './opcua-backoff';
 import { isUnencrypted, redact, type OpcuaEndpointOptions } from './opcua-options';
+import { chooseSecurity, describeOffered, type SecurityChoice } from './opcua-security-choice';
 
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'error' | 'closed';
 
@@ -30,6 +31,8 @@ export interface ConnectionStateEvent {
   /** Delay until the next attempt, when one is scheduled. */
   retryInMs?: number;
   unencrypted: boolean;
+  /** Mode/policy in use once connected, e.g. 'SignAndEncrypt/Basic256Sha256' or 'None'. */
+  security?: string;
 }
 
 export interface OpcuaConnectionTuning {
@@ -79,7 +82,7 @@ export function explainConnectError(raw: string, url: string): string {
   if (/timed out|timeout/i.test(raw)) return `no answer from ${url} (timeout)`;
   if (/BadSecurityPolicyRejected|BadSecurityModeRejected|Cannot find an Endpoint matching|endpoint/i.test(raw) && /security|endpoint/i.test(raw))
     return `the server offers no endpoint with this security mode and policy: ${text}`;
-  if (/BadCertificate/.test(raw)) return `certificate rejected: ${text} (trust the client certificate on the server)`;
+  if (/BadCertificate|BadSecurityChecksFailed/.test(raw)) return `certificate rejected: ${text} (trust the client certificate on the server)`;
   return text;
 }
 
@@ -94,6 +97,9 @@ export class OpcuaConnection extends EventEmitter {
   private started = false;
   private closed = false;
   private lastError: string | undefined;
+  /** The mode and policy of the live (or last) connection; for 'auto', what discovery picked. */
+  private security: SecurityChoice | undefined;
+  private warnedUnencrypted = false;
   private readonly pending = new Set<Promise<unknown>>();
   private readonly backoff: BackoffOptions;
   private readonly connectTimeoutMs: number;
@@ -111,7 +117,7 @@ export class OpcuaConnection extends EventEmitter {
     this.connectTimeoutMs = tuning.connectTimeoutMs ?? 10_000;
     this.authRetryMs = tuning.authRetryMs ?? 15_000;
     this.keepAliveMs = tuning.keepAliveMs ?? 2_000;
-    this.stateEvent = { state: 'idle', attempt: 0, message: 'idle', unencrypted: isUnencrypted(options) };
+    this.stateEvent = { state: 'idle', attempt: 0, message: 'idle', unencrypted: this.unencrypted };
   }
 
   get state(): ConnectionStateEvent {
@@ -122,8 +128,10 @@ export class OpcuaConnection extends EventEmitter {
     return this.currentSession;
   }
 
+  /** True when connected (or set up) without encryption; unknown, so false, for 'auto' before it connects. */
   get unencrypted(): boolean {
-    return isUnencrypted(this.options);
+    const mode = this.security?.mode ?? (this.options.securityMode === 'auto' ? 'SignAndEncrypt' : this.options.securityMode);
+    return isUnencrypted({ securityMode: mode });
   }
 
   /** Starts connecting (once); reconnects forever until close(). */
@@ -179,8 +187,9 @@ export class OpcuaConnection extends EventEmitter {
     return redact(text, auth.type === 'username' ? [auth.password] : []);
   }
 
-  private setState(partial: Omit<ConnectionStateEvent, 'unencrypted'>): void {
+  private setState(partial: Omit<ConnectionStateEvent, 'unencrypted' | 'security'>): void {
     this.stateEvent = { ...partial, message: this.redact(partial.message), error: partial.error && this.redact(partial.error), unencrypted: this.unencrypted };
+    if (partial.state === 'connected' && this.security) this.stateEvent.security = securityText(this.security);
     this.emit('state', this.stateEvent);
   }
 
@@ -233,21 +242,8 @@ export class OpcuaConnection extends EventEmitter {
     let client: OPCUAClient | undefined;
     try {
       const certificateManager = await this.certificates();
-      client = OPCUAClient.create({
-        applicationName: this.options.applicationName ?? 'Millwright',
-        clientName: this.options.applicationName ?? 'Millwright',
-        clientCertificateManager: certificateManager as never,
-        securityMode: MessageSecurityMode[this.options.securityMode],
-        securityPolicy: SecurityPolicy[this.options.securityPolicy],
-        endpointMustExist: false,
-        // One try per attempt: the retry loop is ours.
-        connectionStrategy: { maxRetry: 0, initialDelay: 100, maxDelay: 200, randomisationFactor: 0 },
-        keepSessionAlive: true,
-        keepAliveInterval: this.keepAliveMs,
-        requestedSessionTimeout: 60_000,
-        transportTimeout: this.connectTimeoutMs,
-        defaultTransactionTimeout: this.connectTimeoutMs,
-      });
+      const security = this.options.securityMode === 'auto' ? await this.discoverSecurity(gen, url, certificateManager) : { mode: this.options.securityMode, policy: this.options.securityPolicy };
+      client = this.createClient(certificateManager, security);
       this.client = client;
       const lost = (why: string) => () => this.onLost(gen, why);
       client.on('connection_lost', lost('connection lost'));
@@ -267,9 +263,11 @@ export class OpcuaConnection extends EventEmitter {
       const wasReconnect = this.attempt > 0;
       this.attempt = 0;
       this.lastError = undefined;
-      const security = this.options.securityMode === 'None' ? 'unencrypted' : `${this.options.securityMode}/${this.options.securityPolicy}`;
-      this.setState({ state: 'connected', attempt: 0, message: `connected (${security})` });
-      this.log('info', `${wasReconnect ? 'reconnected' : 'connected'} to ${url} (${security})`);
+      this.security = security;
+      const described = securityText(security);
+      this.setState({ state: 'connected', attempt: 0, message: `connected (${described})` });
+      this.log('info', `${wasReconnect ? 'reconnected' : 'connected'} to ${url} (${described}${this.options.securityMode === 'auto' ? ', chosen automatically' : ''})`);
+      this.warnIfUnencrypted(url, security);
       this.emit('session', session);
     } catch (err) {
       if (this.client === client) this.client = undefined;
@@ -285,6 +283,61 @@ export class OpcuaConnection extends EventEmitter {
       this.setState({ state: 'error', attempt: this.attempt, message: explained, error: explained, retryInMs: delay });
       this.schedule(delay);
     }
+  }
+
+  private createClient(certificateManager: CertificateManager, security: SecurityChoice): OPCUAClient {
+    return OPCUAClient.create({
+      applicationName: this.options.applicationName ?? 'Millwright',
+      clientName: this.options.applicationName ?? 'Millwright',
+      clientCertificateManager: certificateManager as never,
+      securityMode: MessageSecurityMode[security.mode],
+      securityPolicy: SecurityPolicy[security.policy],
+      endpointMustExist: false,
+      // One try per attempt: the retry loop is ours.
+      connectionStrategy: { maxRetry: 0, initialDelay: 100, maxDelay: 200, randomisationFactor: 0 },
+      keepSessionAlive: true,
+      keepAliveInterval: this.keepAliveMs,
+      requestedSessionTimeout: 60_000,
+      transportTimeout: this.connectTimeoutMs,
+      defaultTransactionTimeout: this.connectTimeoutMs,
+    });
+  }
+
+  /**
+   * Security 'auto': asks the server for its endpoints over a discovery channel (no security, as
+   * node-opcua itself does to fetch a server certificate) and picks the strongest. The server
+   * certificate is then checked against the PKI by the real connect, exactly as for a fixed mode.
+   */
+  private async discoverSecurity(gen: number, url: string, certificateManager: CertificateManager): Promise<SecurityChoice> {
+    const probe = this.createClient(certificateManager, { mode: 'None', policy: 'None' });
+    (probe as unknown as NodeJS.EventEmitter).on('error', (err: Error) => this.log('warn', `discovery client error: ${errorMessage(err)}`));
+    this.client = probe; // so close() can cut a discovery short
+    try {
+      await withTimeout(probe.connect(url), this.connectTimeoutMs, 'connect timed out');
+      if (gen !== this.generation) throw new Superseded();
+      const endpoints = await withTimeout(probe.getEndpoints(), this.connectTimeoutMs, 'endpoint discovery timed out');
+      if (gen !== this.generation) throw new Superseded();
+      const offered = endpoints.map((e) => ({
+        mode: MessageSecurityMode[e.securityMode] ?? String(e.securityMode),
+        policyUri: e.securityPolicyUri ?? '',
+        tokenTypes: (e.userIdentityTokens ?? []).map((t) => UserTokenType[t.tokenType] ?? String(t.tokenType)),
+      }));
+      const choice = chooseSecurity(offered, this.options.auth.type);
+      if (!choice) throw new Error(`the server offers no security mode and policy this client speaks (it offers ${describeOffered(offered)})`);
+      return choice;
+    } finally {
+      if (this.client === probe) this.client = undefined;
+      await this.dispose(probe);
+    }
+  }
+
+  /** One warning per endpoint when messages travel in clear text, with what to do about it. */
+  private warnIfUnencrypted(url: string, security: SecurityChoice): void {
+    if (!isUnencrypted({ securityMode: security.mode }) || this.warnedUnencrypted) return;
+    this.warnedUnencrypted = true;
+    const why = this.options.securityMode === 'auto' ? 'the strongest mode the server offers' : 'as set on the endpoint';
+    const what = security.mode === 'Sign' ? 'messages are signed but readable on the network' : 'messages, values and writes are readable and alterable on the network';
+    this.log('warn', `unencrypted: ${url} uses security ${securityText(security)} (${why}); ${what}. Enable SignAndEncrypt (Basic256Sha256) on the server, or keep it on an isolated network.`);
   }
 
   private onLost(gen: number, why: string): void {
@@ -313,6 +366,10 @@ export class OpcuaConnection extends EventEmitter {
 }
 
 class Superseded extends Error {}
+
+function securityText(s: SecurityChoice): string {
+  return s.mode === 'None' ? 'None' : `${s.mode}/${s.policy}`;
+}
 
 function withTimeout<T>(promise: Promise<T>, ms: number, text: string): Promise<T> {
   let timer: NodeJS.Timeout;

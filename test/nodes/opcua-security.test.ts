@@ -105,3 +105,88 @@ describe('OPC UA security', () => {
     assert.ok(!text.includes(GOOD_PASSWORD));
   });
 });
+
+describe('OPC UA security: automatic (the default)', () => {
+  const userDir = mkdtempSync(join(tmpdir(), 'millwright-opcua-auto-'));
+  let mixed: TestServer;
+  let plain: TestServer;
+  before(async () => {
+    helper.settings({ userDir });
+    mixed = await startTestServer({
+      tickMs: 100,
+      securityModes: [MessageSecurityMode.None, MessageSecurityMode.Sign, MessageSecurityMode.SignAndEncrypt],
+      securityPolicies: [SecurityPolicy.None, SecurityPolicy.Aes128_Sha256_RsaOaep, SecurityPolicy.Basic256Sha256],
+    });
+    plain = await startTestServer({ tickMs: 100 });
+    await new Promise<void>((resolve) => helper.startServer(resolve));
+  });
+  after(async () => {
+    await new Promise<void>((resolve) => helper.stopServer(resolve));
+    await mixed.stop();
+    await plain.stop();
+    rmSync(userDir, { recursive: true, force: true });
+  });
+  afterEach(async () => {
+    await helper.unload();
+  });
+
+  /** An endpoint as the palette creates it now (securityMode 'auto'), or as an old flow without the property. */
+  function autoFlow(url: string, nodeId: string, endpoint: Record<string, unknown>) {
+    return [
+      { ...endpointConfig(url), securityPolicy: 'Aes128_Sha256_RsaOaep', ...endpoint },
+      { id: 'sub', type: 'millwright-opcua-subscribe', endpoint: 'ep', items: [{ nodeId, tag: 'count' }], publishingInterval: 100, samplingInterval: 50, queueSize: 5, output: 'change', wires: [['out']] },
+      { id: 'out', type: 'helper' },
+    ];
+  }
+
+  const unencryptedWarnings = () =>
+    (Object.getPrototypeOf(getNode('ep')).warn.getCalls() as Array<{ thisValue: unknown; args: unknown[] }>).filter(
+      (c) => c.thisValue === getNode('ep') && /^unencrypted:/.test(String(c.args[0])),
+    );
+
+  it('picks SignAndEncrypt / Basic256Sha256 from a server offering None, Sign and SignAndEncrypt: green, no warning', async () => {
+    await helper.load(opcuaNodes, autoFlow(mixed.url, mixed.nodeId('Counter'), { securityMode: 'auto' }));
+    const got = collect(getNode('out'));
+    await until('data over the automatically secured session', () => got.length >= 2, 20_000);
+    const s = await waitForStatus(getNode('sub'), (st) => /item/.test(st.text ?? ''));
+    assert.equal(s.fill, 'green');
+    const endpoint = (getNode('ep') as unknown as { endpoint: { state: { security?: string; unencrypted: boolean } } }).endpoint;
+    assert.equal(endpoint.state.security, 'SignAndEncrypt/Basic256Sha256', 'the policy set on the node (Aes128) is ignored by auto');
+    assert.equal(endpoint.state.unencrypted, false);
+    const channels = mixed.server.engine.getSessions().map((x) => `${MessageSecurityMode[x.channel!.securityMode]}/${x.channel!.securityPolicy.split('#')[1]}`);
+    assert.deepEqual(channels, ['SignAndEncrypt/Basic256Sha256'], 'the server sees the encrypted channel too');
+    assert.equal(unencryptedWarnings().length, 0);
+  });
+
+  it('an endpoint saved without a security mode (an old or hand-written flow) also picks encryption', async () => {
+    const flow = autoFlow(mixed.url, mixed.nodeId('Counter'), {});
+    delete (flow[0] as Record<string, unknown>).securityMode;
+    await helper.load(opcuaNodes, flow);
+    const got = collect(getNode('out'));
+    await until('data', () => got.length >= 1, 20_000);
+    const endpoint = (getNode('ep') as unknown as { endpoint: { state: { security?: string } } }).endpoint;
+    assert.equal(endpoint.state.security, 'SignAndEncrypt/Basic256Sha256');
+  });
+
+  it('falls back to None on a server offering only None: data flows, yellow status naming it, one warning', async () => {
+    await helper.load(opcuaNodes, autoFlow(plain.url, plain.nodeId('Counter'), { securityMode: 'auto' }));
+    const got = collect(getNode('out'));
+    await until('data over the unencrypted session', () => got.length >= 2, 20_000);
+    const s = await waitForStatus(getNode('sub'), (st) => /item/.test(st.text ?? ''));
+    assert.equal(s.fill, 'yellow');
+    assert.match(s.text!, /unencrypted/);
+    const warnings = unencryptedWarnings();
+    assert.equal(warnings.length, 1, 'one warning, not one per reconnect or per node');
+    assert.match(String(warnings[0].args[0]), /uses security None \(the strongest mode the server offers\)/);
+  });
+
+  it('a flow saved with None keeps None even where the server offers encryption', async () => {
+    await helper.load(opcuaNodes, autoFlow(mixed.url, mixed.nodeId('Counter'), { securityMode: 'None' }));
+    const got = collect(getNode('out'));
+    await until('data', () => got.length >= 1, 20_000);
+    const s = await waitForStatus(getNode('sub'), (st) => /item/.test(st.text ?? ''));
+    assert.equal(s.fill, 'yellow');
+    assert.match(s.text!, /unencrypted/);
+    assert.match(String(unencryptedWarnings()[0]?.args[0]), /uses security None \(as set on the endpoint\)/);
+  });
+});

@@ -14,7 +14,7 @@ describe('OPC UA endpoint settings', () => {
   });
 
   it('parses security and authentication, with defaults', () => {
-    const anon = parseEndpointSettings({ endpointUrl: 'opc.tcp://h:1', pkiDir: 'pki' });
+    const anon = parseEndpointSettings({ endpointUrl: 'opc.tcp://h:1', pkiDir: 'pki', securityMode: 'None' });
     assert.equal(anon.securityMode, 'None');
     assert.equal(anon.securityPolicy, 'None');
     assert.deepEqual(anon.auth, { type: 'anonymous' });
