@@ -78,4 +78,64 @@ describe('the packed pack in a real Node-RED and a real browser', { skip }, () =
     const flows = (await (await fetch(`${red.url}/flows`)).json()) as Array<{ type: string }>;
     assert.ok(flows.some((n) => n.type === 'millwright-feature-window'), 'the deployed flows contain the example node');
   });
+
+  it('serves the shared editor scripts, and the OPC UA and Modbus edit dialogs build and save their item and tag lists with them', async () => {
+    for (const file of ['opcua-editor.js', 'modbus-tags-editor.js']) {
+      const res = await fetch(`${red.url}/resources/@millwright/node-red-millwright/${file}`);
+      assert.equal(res.status, 200, `the pack serves resources/${file}`);
+    }
+    const items = [{ nodeId: 'ns=2;s=Machine.Speed', tag: 'speed' }, { nodeId: 'ns=2;s=Machine.Temperature' }];
+    const tags = [
+      { name: 'setpoint', area: 'holding', address: '100', type: 'float32', byteOrder: 'big', wordOrder: 'little', min: '0', max: '80', limitMode: 'clamp' },
+      { name: 'Motor3.Run', area: 'coil', address: '3', type: 'bool', byteOrder: 'big', wordOrder: 'big', limitMode: 'reject', loadId: 'Motor3' },
+    ];
+    await page.evaluate(
+      ({ items, tags }) =>
+        (window as any).RED.view.importNodes([
+          { id: 'e2e_endpoint', type: 'millwright-opcua-endpoint', endpointUrl: 'opc.tcp://127.0.0.1:4840' },
+          { id: 'e2e_read', type: 'millwright-opcua-read', endpoint: 'e2e_endpoint', items, output: 'all', timeout: 5000, x: 200, y: 400, wires: [[]] },
+          { id: 'e2e_subscribe', type: 'millwright-opcua-subscribe', endpoint: 'e2e_endpoint', items, x: 200, y: 460, wires: [[]] },
+          { id: 'e2e_connection', type: 'millwright-modbus-connection', host: '127.0.0.1', port: 502, unitId: 1 },
+          { id: 'e2e_poll', type: 'millwright-modbus-poll', connection: 'e2e_connection', addressing: '0', interval: 1000, tags, x: 200, y: 520, wires: [[]] },
+          { id: 'e2e_write', type: 'millwright-modbus-write', connection: 'e2e_connection', addressing: '0', tags, x: 200, y: 580, wires: [[]] },
+        ]),
+      { items, tags },
+    );
+    const edit = async (type: string) => {
+      await page.evaluate((t) => {
+        const RED = (window as any).RED;
+        RED.editor.edit(RED.nodes.filterNodes({ type: t })[0]);
+      }, type);
+      await page.locator('#node-dialog-ok').waitFor({ state: 'visible' });
+    };
+    const saved = async (type: string, property: string) => {
+      await page.click('#node-dialog-ok');
+      await page.locator('#node-dialog-ok').waitFor({ state: 'detached' });
+      return page.evaluate(([t, p]) => (window as any).RED.nodes.filterNodes({ type: t })[0][p], [type, property]);
+    };
+
+    for (const type of ['millwright-opcua-read', 'millwright-opcua-subscribe']) {
+      await edit(type);
+      const rows = page.locator('#node-input-item-list .mw-node-id');
+      await rows.first().waitFor();
+      assert.deepEqual(await rows.evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value)), items.map((i) => i.nodeId), `${type} lists its items`);
+      // The picker asks the runtime to browse; the endpoint is not deployed, which it says.
+      await page.click('#node-input-browse');
+      await page.locator('#node-input-browse-panel').getByText(/Cannot browse: endpoint not deployed/).waitFor({ timeout: 10_000 });
+      if (type === 'millwright-opcua-read') await page.screenshot({ path: artifactPath('opcua-read-dialog.png') });
+      assert.deepEqual(await saved(type, 'items'), items, `${type} saves the items it showed`);
+    }
+
+    for (const type of ['millwright-modbus-poll', 'millwright-modbus-write']) {
+      await edit(type);
+      const refs = page.locator('#node-input-tag-list .mw-ref');
+      await refs.first().waitFor();
+      assert.deepEqual(await refs.allTextContents(), ['holding 100 (400101)', 'coil 3 (000004)'], `${type} shows each address in both forms`);
+      const written = type === 'millwright-modbus-write';
+      assert.equal(await page.locator('#node-input-tag-list .mw-loadId').count(), written ? 2 : 0, 'only the write node has the load id column');
+      if (written) await page.screenshot({ path: artifactPath('modbus-write-dialog.png') });
+      const expected = written ? tags : tags.map(({ min, max, limitMode, loadId, ...typing }) => typing);
+      assert.deepEqual(await saved(type, 'tags'), expected, `${type} saves the tag table it showed`);
+    }
+  });
 });

@@ -1,7 +1,8 @@
 // Reads the editor definitions (defaults, credentials, category) of the pack's node types by running
 // the editor .html scripts against a minimal stand-in of the editor's RED object, with no browser.
+// Scripts an editor loads from the pack's resources/ run first, in the same global scope, as in the editor.
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import vm from 'node:vm';
 
 export interface NodeDefinition {
@@ -13,8 +14,16 @@ export interface NodeDefinition {
   outputs: number;
 }
 
-function editorScripts(html: string): string[] {
-  return [...html.matchAll(/<script type="text\/javascript">([\s\S]*?)<\/script>/g)].map((m) => m[1]);
+/** The code of an editor .html's scripts in page order; `resources/<module>/<file>` sources read from resourcesDir. */
+function editorScripts(html: string, moduleName: string, resourcesDir: string): string[] {
+  const scripts = [...html.matchAll(/<script( [^>]*)?>([\s\S]*?)<\/script>/g)];
+  return scripts.flatMap(([, attributes = '', body]) => {
+    const src = /\bsrc="([^"]*)"/.exec(attributes)?.[1];
+    if (src === undefined) return /\btype="text\/javascript"/.test(attributes) || attributes === '' ? [body] : [];
+    const prefix = `resources/${moduleName}/`;
+    if (!src.startsWith(prefix)) throw new Error(`editor script "${src}": the pack serves its editor scripts as ${prefix}<file>`);
+    return [readFileSync(join(resourcesDir, src.slice(prefix.length)), 'utf8')];
+  });
 }
 
 /** The editor .html of every node set the package.json registers (nodes/<dir>/<name>.html). */
@@ -62,10 +71,13 @@ export function loadNodeDefinitions(nodesDir: string, files?: string[]): NodeDef
     readdirSync(nodesDir)
       .filter((dir) => dir !== 'shared' && existsSync(join(nodesDir, dir)))
       .flatMap((dir) => readdirSync(join(nodesDir, dir)).filter((f) => f.endsWith('.html')).map((f) => join(nodesDir, dir, f)));
+  const projectRoot = dirname(nodesDir);
+  const moduleName = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')).name;
   for (const file of htmlFiles) {
-    for (const script of editorScripts(readFileSync(file, 'utf8'))) {
-      vm.runInNewContext(script, { RED, $: chain, jQuery: chain, window: {}, document: chain, console });
-    }
+    const page: Record<string, unknown> = { RED, $: chain, jQuery: chain, document: chain, console };
+    page.window = page;
+    vm.createContext(page);
+    for (const script of editorScripts(readFileSync(file, 'utf8'), moduleName, join(projectRoot, 'resources'))) vm.runInContext(script, page);
   }
   return found;
 }
