@@ -55,6 +55,11 @@ export function checkBrokerUrl(url: string): void {
   }
 }
 
+/** True for a broker URL without TLS (mqtt://, ws://, tcp://): user name, password and data travel in clear text. */
+export function isUnencryptedBrokerUrl(url: string): boolean {
+  return /^(mqtt|ws|tcp):\/\//i.test(url.trim());
+}
+
 function defaultEncode(entry: BufferedMessage): OutgoingPacket[] {
   return [{ topic: entry.topic, payload: entry.payload, qos: entry.qos, retain: entry.retain }];
 }

@@ -15,6 +15,7 @@ export = function register(RED: NodeAPI): void {
     const options = connectionOptionsFrom(config);
     let live: ModbusConnection | undefined;
     let status: StatusView = {};
+    let warnedPlain = false;
     node.defaultUnitId = Number.isInteger(options.unitId) ? (options.unitId as number) : 1;
     node.label = options.transport === 'rtu' ? String(options.path) : `${options.host}:${options.port}`;
     try {
@@ -37,6 +38,11 @@ export = function register(RED: NodeAPI): void {
         status = connectionStatus(s, node.label);
         if (s.state === 'reconnecting' && s.attempt === 1) node.warn(`Modbus ${node.label}: ${s.error}; reconnecting`);
         if (s.state === 'connected') node.log(`Modbus ${node.label}: connected`);
+        // Modbus has no encryption or login: said once per deployment, the status stays green so real faults stand out.
+        if (s.state === 'connected' && !warnedPlain) {
+          warnedPlain = true;
+          node.warn(`unencrypted: Modbus ${node.label} has no encryption and no login; anyone on this network can read and write the device. Keep it on a segmented network (see the pack's SECURITY.md).`);
+        }
         fanOut();
       });
       live = conn;
