@@ -1,120 +1,140 @@
-// npm run bench -- ims [--data DIR]
+// npm run bench -- ims [--data DIR] [--hi relative|own]
 // The degradation models on the IMS bearings that failed (test 1 bearings 3 and 4, test 2 bearing 1,
-// test 3 bearing 3). Health indicator: mean absolute vibration over its own early baseline (first 50
-// snapshots), smoothed causally. Leave-one-out fleet knowledge: the failure threshold, the prior and
-// the lifetimes come from the other failed bearings only. Two stages, as a technician would run them:
-// until the indicator passes an onset level the RUL comes from the Weibull lifetime of the fleet given
-// the hours run; from onset on, the degradation model (updated with every snapshot since onset) takes
-// over. At 50, 70 and 90 % of each life we report the error and whether the 90 % interval holds the truth.
+// test 3 bearing 3), as lib/rul/two-stage.ts runs them. Health indicator: each bearing's mean absolute
+// vibration over its own early baseline, divided by the median of the same ratio of the other bearings
+// on the rig (what they share, a load or rig change, cancels), smoothed causally (--hi own: without
+// the peers). Fleet knowledge (lifetimes, onset-to-failure durations, failure levels, degradation
+// prior) comes from the other failed bearings only: leave one bearing out (the headline), and leave
+// one test out (stricter: test 1's two bearings failed together, so each tells the other its life).
+// At 50, 70 and 90 % of each life: the error, whether the 90 % interval holds the truth, and the
+// interval's width as a share of the true RUL (so that coverage cannot be bought with endless intervals).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createDegradation, fitDegradationPrior, predictDegradation, updateDegradation, type DegradationKind } from '../lib/rul/degradation';
-import { fitWeibull, predictWeibull } from '../lib/rul/weibull';
+import type { DegradationKind } from '../lib/rul/degradation';
+import { relativeIndicator } from '../lib/rul/health-indicator';
+import { fitTwoStage, predictTwoStage, type FleetRun, type TwoStageConfig } from '../lib/rul/two-stage';
 import { dataDir, finish, parseArgs, round } from './_shared';
 
-interface Bearing {
+interface Bearing extends FleetRun {
   name: string;
-  hours: number[];
-  hi: number[];
+  test: string;
 }
 
 const FAILED = [
-  { file: 'merged_dataset_BearingTest_1.csv', columns: ['Bearing 3 C1', 'Bearing 3 C2'], dropLast: false, name: 'test1-b3' },
-  { file: 'merged_dataset_BearingTest_1.csv', columns: ['Bearing 4 C1', 'Bearing 4 C2'], dropLast: false, name: 'test1-b4' },
-  { file: 'merged_dataset_BearingTest_2.csv', columns: ['Bearing 1'], dropLast: true, name: 'test2-b1' },
-  { file: 'merged_dataset_BearingTest_3.csv', columns: ['Bearing 3'], dropLast: true, name: 'test3-b3' },
+  { file: 'merged_dataset_BearingTest_1.csv', bearing: 'Bearing 3', dropLast: false, name: 'test1-b3' },
+  { file: 'merged_dataset_BearingTest_1.csv', bearing: 'Bearing 4', dropLast: false, name: 'test1-b4' },
+  { file: 'merged_dataset_BearingTest_2.csv', bearing: 'Bearing 1', dropLast: true, name: 'test2-b1' },
+  { file: 'merged_dataset_BearingTest_3.csv', bearing: 'Bearing 3', dropLast: true, name: 'test3-b3' },
 ];
 const BASELINE = 50;
 const SMOOTHING = 0.1;
 const CONFIDENCE = 0.9;
 const LIFE_POINTS = [0.5, 0.7, 0.9];
-/** Degradation has begun once the smoothed indicator is this many times its baseline. */
-const ONSET = 1.5;
+/** Degradation has begun once the indicator is 20 % above the peers' (relative to both baselines). */
+const ONSET = 1.2;
 /** Forgetting half-life of the degradation fit, as a share of the fleet's mean life. */
 const HALF_LIFE_SHARE = 0.05;
 
-/** The part of a history after onset, time measured from onset (for fleet priors). */
-function afterOnset(b: Bearing): { t: number[]; hi: number[] } {
-  const i = b.hi.findIndex((v) => v >= ONSET);
-  if (i < 0) return { t: [], hi: [] };
-  return { t: b.hours.slice(i).map((h) => h - b.hours[i]), hi: b.hi.slice(i) };
+/** "Bearing 3 C1" and "Bearing 3 C2" are channels of "Bearing 3". */
+function bearingOf(column: string): string | null {
+  const m = /^(Bearing \d+)(\s|$)/.exec(column.trim());
+  return m ? m[1] : null;
 }
 
-function load(dir: string, spec: (typeof FAILED)[number]): Bearing {
+function load(dir: string, spec: (typeof FAILED)[number], peersToo: boolean): Bearing {
   const lines = readFileSync(join(dir, spec.file), 'utf8').split(/\r?\n/).filter((l) => l.trim() !== '');
-  const header = lines[0].split(',').map((h) => h.trim());
-  const idx = spec.columns.map((c) => {
-    const i = header.indexOf(c);
-    if (i < 0) throw new Error(`${spec.file}: column "${c}" not found`);
-    return i;
+  const header = lines[0].split(',');
+  const channels = new Map<string, number[]>();
+  header.forEach((h, i) => {
+    const b = bearingOf(h);
+    if (b) channels.set(b, [...(channels.get(b) ?? []), i]);
   });
+  if (!channels.has(spec.bearing)) throw new Error(`${spec.file}: no column for "${spec.bearing}"`);
   const rows = lines.slice(1, spec.dropLast ? -1 : undefined).map((l) => l.split(','));
+  const signal = (idx: number[]) => rows.map((r) => idx.reduce((s, i) => s + Number(r[i]), 0) / idx.length);
+  const own = signal(channels.get(spec.bearing) as number[]);
+  const peers = peersToo ? [...channels].filter(([b]) => b !== spec.bearing).map(([, idx]) => signal(idx)) : [];
   const t0 = Date.parse(rows[0][0].replace(' ', 'T') + 'Z');
-  const raw = rows.map((r) => idx.reduce((s, i) => s + Number(r[i]), 0) / idx.length);
-  const base = raw.slice(0, BASELINE).reduce((s, v) => s + v, 0) / BASELINE;
-  let level = raw[0] / base;
-  const hi = raw.map((v) => (level = SMOOTHING * (v / base) + (1 - SMOOTHING) * level));
-  const hours = rows.map((r) => (Date.parse(r[0].replace(' ', 'T') + 'Z') - t0) / 3.6e6);
-  return { name: spec.name, hours, hi };
+  const t = rows.map((r) => (Date.parse(r[0].replace(' ', 'T') + 'Z') - t0) / 3.6e6);
+  return { name: spec.name, test: spec.file, t, hi: relativeIndicator(own, peers, { baseline: BASELINE, smoothing: SMOOTHING }) };
 }
 
-function finalLevel(b: Bearing): number {
-  return b.hi[b.hi.length - 1];
+interface Tally {
+  covered: number[];
+  absPct: number[][];
+  widthPct: number[][];
+}
+
+const mean = (xs: number[]) => xs.reduce((s, v) => s + v, 0) / xs.length;
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+function evaluate(bearings: Bearing[], kind: DegradationKind, byTest: boolean, verbose: boolean): Tally {
+  const tally: Tally = { covered: LIFE_POINTS.map(() => 0), absPct: LIFE_POINTS.map(() => []), widthPct: LIFE_POINTS.map(() => []) };
+  const config: TwoStageConfig = { onset: ONSET, kind, confidence: CONFIDENCE, halfLifeShare: HALF_LIFE_SHARE };
+  for (const b of bearings) {
+    const fleet = bearings.filter((o) => o !== b && !(byTest && o.test === b.test));
+    const model = fitTwoStage(fleet, config);
+    const life = b.t[b.t.length - 1];
+    const parts: string[] = [];
+    LIFE_POINTS.forEach((pt, k) => {
+      const i = b.t.findIndex((h) => h >= pt * life);
+      // Only what the unit has shown so far: samples 0..i.
+      const p = predictTwoStage(model, { t: b.t.slice(0, i + 1), hi: b.hi.slice(0, i + 1) });
+      const truth = life - b.t[i];
+      const inside = p.lower <= truth && truth <= p.upper;
+      tally.covered[k] += inside ? 1 : 0;
+      tally.absPct[k].push((100 * Math.abs(p.estimate - truth)) / truth);
+      tally.widthPct[k].push((100 * (p.upper - p.lower)) / truth);
+      const how = p.stage === 'lifetime' ? 'lifetime' : `onset +${p.sinceOnset?.toFixed(0)} h, ${kind} weight ${p.degradationWeight.toFixed(2)}`;
+      parts.push(`${pt * 100}%: true ${truth.toFixed(0)} est ${p.estimate.toFixed(0)} [${p.lower.toFixed(0)}, ${p.upper.toFixed(0)}]${inside ? ' in' : ' OUT'} (${how})`);
+    });
+    if (verbose) console.log(`  ${b.name} (life ${life.toFixed(0)} h): ${parts.join('; ')}`);
+  }
+  return tally;
+}
+
+function summary(t: Tally, n: number): string {
+  return LIFE_POINTS.map((pt, k) => `${pt * 100}%: covered ${t.covered[k]}/${n}, mean |error| ${round(mean(t.absPct[k]), 1)} %, median width ${round(median(t.widthPct[k]), 0)} % of true RUL`).join('; ');
 }
 
 async function main(): Promise<void> {
   const args = parseArgs();
   const dir = dataDir('ims', args);
   if (!dir) return;
-  const bearings = FAILED.map((spec) => load(dir, spec));
-  const results: Record<DegradationKind, { covered: Record<number, number>; absPct: Record<number, number[]> }> = {
-    exponential: { covered: {}, absPct: {} },
-    linear: { covered: {}, absPct: {} },
-  };
+  const hiMode = String(args.hi ?? 'relative');
+  if (hiMode !== 'relative' && hiMode !== 'own') throw new Error(`--hi must be "relative" or "own", got "${hiMode}"`);
+  const bearings = FAILED.map((spec) => load(dir, spec, hiMode === 'relative'));
+  const n = bearings.length;
+  console.log(`health indicator: ${hiMode === 'relative' ? 'relative to own baseline and to the rig\'s other bearings' : 'relative to own baseline only'}; onset at ${ONSET}x; 90 % intervals, hours`);
+  const tallies: Record<string, Tally> = {};
   for (const kind of ['exponential', 'linear'] as DegradationKind[]) {
-    console.log(`\n${kind} degradation model (90 % interval, hours)`);
-    for (const b of bearings) {
-      const others = bearings.filter((o) => o !== b);
-      const threshold = others.reduce((s, o) => s + finalLevel(o), 0) / others.length;
-      const prior = fitDegradationPrior(kind, others.map(afterOnset), 0);
-      const survival = fitWeibull(others.map((o) => ({ time: o.hours[o.hours.length - 1], failed: true })));
-      const life = b.hours[b.hours.length - 1];
-      const fleetLife = others.reduce((s, o) => s + o.hours[o.hours.length - 1], 0) / others.length;
-      const model = createDegradation({ kind, threshold, prior, offset: 0, maxRul: 10 * life, halfLife: HALF_LIFE_SHARE * fleetLife });
-      let onsetAt: number | null = null;
-      let next = 0;
-      const parts: string[] = [];
-      for (let i = 0; i < b.hours.length && next < LIFE_POINTS.length; i++) {
-        if (onsetAt === null && b.hi[i] >= ONSET) onsetAt = b.hours[i];
-        if (onsetAt !== null) updateDegradation(model, b.hours[i] - onsetAt, b.hi[i]);
-        if (b.hours[i] < LIFE_POINTS[next] * life) continue;
-        const p = onsetAt === null ? predictWeibull(survival, b.hours[i], CONFIDENCE) : predictDegradation(model, CONFIDENCE);
-        const truth = life - b.hours[i];
-        const inside = p.lower <= truth && truth <= p.upper;
-        const pt = LIFE_POINTS[next];
-        results[kind].covered[pt] = (results[kind].covered[pt] ?? 0) + (inside ? 1 : 0);
-        (results[kind].absPct[pt] ??= []).push((100 * Math.abs(p.estimate - truth)) / truth);
-        parts.push(`${pt * 100}%: true ${truth.toFixed(0)} est ${p.estimate.toFixed(0)} [${p.lower.toFixed(0)}, ${p.upper.toFixed(0)}]${inside ? ' in' : ' OUT'} (${onsetAt === null ? 'weibull' : kind})`);
-        next++;
-      }
-      console.log(`  ${b.name} (life ${life.toFixed(0)} h, threshold ${threshold.toFixed(2)}x): ${parts.join('; ')}`);
-    }
-    for (const pt of LIFE_POINTS) {
-      const errs = results[kind].absPct[pt] ?? [];
-      console.log(`  at ${pt * 100}% of life: covered ${results[kind].covered[pt] ?? 0}/${bearings.length}, mean |error| ${round(errs.reduce((s, e) => s + e, 0) / errs.length, 1)} % of true RUL`);
+    for (const byTest of [false, true]) {
+      const label = `${kind}, leave one ${byTest ? 'test' : 'bearing'} out`;
+      console.log(`\n${label}`);
+      const t = (tallies[`${kind}/${byTest}`] = evaluate(bearings, kind, byTest, true));
+      console.log(`  ${summary(t, n)}`);
     }
   }
-  const exp = results.exponential;
-  const mean = (xs: number[]) => xs.reduce((s, v) => s + v, 0) / xs.length;
+  const head = tallies['exponential/false'];
+  const strict = tallies['exponential/true'];
   finish({
-    bearings: bearings.length,
-    model: 'exponential',
-    coverage50: round((exp.covered[0.5] ?? 0) / bearings.length, 3),
-    coverage70: round((exp.covered[0.7] ?? 0) / bearings.length, 3),
-    coverage90: round((exp.covered[0.9] ?? 0) / bearings.length, 3),
-    meanAbsErrorPct50: round(mean(exp.absPct[0.5]), 1),
-    meanAbsErrorPct70: round(mean(exp.absPct[0.7]), 1),
-    meanAbsErrorPct90: round(mean(exp.absPct[0.9]), 1),
+    bearings: n,
+    model: 'two-stage-exponential',
+    hi: hiMode,
+    coverage50: round(head.covered[0] / n, 3),
+    coverage70: round(head.covered[1] / n, 3),
+    coverage90: round(head.covered[2] / n, 3),
+    meanAbsErrorPct50: round(mean(head.absPct[0]), 1),
+    meanAbsErrorPct70: round(mean(head.absPct[1]), 1),
+    meanAbsErrorPct90: round(mean(head.absPct[2]), 1),
+    medianWidthPct50: round(median(head.widthPct[0]), 0),
+    medianWidthPct70: round(median(head.widthPct[1]), 0),
+    medianWidthPct90: round(median(head.widthPct[2]), 0),
+    leaveTestOutCoverage70: round(strict.covered[1] / n, 3),
+    leaveTestOutCoverage90: round(strict.covered[2] / n, 3),
   });
 }
 

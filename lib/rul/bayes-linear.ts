@@ -76,13 +76,13 @@ export function posterior(prior: LinePrior, s: LineStats): LinePosterior {
 }
 
 /** Standard normal and gamma draws for posterior sampling. */
-function normalDraw(random: () => number): number {
+export function normalDraw(random: () => number): number {
   const u = 1 - random();
   const v = random();
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
 }
 
-function gammaDraw(shape: number, random: () => number): number {
+export function gammaDraw(shape: number, random: () => number): number {
   if (shape < 1) return gammaDraw(shape + 1, random) * Math.pow(1 - random(), 1 / shape);
   const d = shape - 1 / 3;
   const c = 1 / Math.sqrt(9 * d);

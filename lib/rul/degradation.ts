@@ -5,8 +5,9 @@
 // The prior on (a, b, noise) comes from fleet history (fitDegradationPrior) or is weak by default;
 // every observation updates the posterior exactly. RUL is when the line crosses the threshold:
 // the posterior-mean line gives the estimate, posterior samples give the interval and distribution.
-import { addObservation, discountStats, emptyStats, posterior, sampleLines, type LinePrior, type LineStats } from './bayes-linear';
+import { addObservation, discountStats, emptyStats, gammaDraw, normalDraw, posterior, sampleLines, type LinePrior, type LineStats } from './bayes-linear';
 import { intervalFromSamples, type RulInterval } from './distribution';
+import { rng } from './gbdt';
 
 export type DegradationKind = 'linear' | 'exponential';
 
@@ -26,6 +27,12 @@ export interface DegradationConfig {
    * that bends (wear accelerating) and its interval stays honest. Undefined = remember everything.
    */
   halfLife?: number;
+  /**
+   * HI values at which fleet units failed. With two or more, the threshold itself is uncertain: every
+   * posterior draw crosses its own threshold, drawn from the Student-t predictive of these levels (on
+   * the model's scale), so the interval carries the fleet's spread of failure levels too.
+   */
+  failureLevels?: number[];
 }
 
 export interface DegradationState {
@@ -36,6 +43,7 @@ export interface DegradationState {
   maxRul: number;
   samples: number;
   halfLife: number | null;
+  failureLevels?: number[];
   stats: LineStats;
   firstT: number | null;
   lastT: number | null;
@@ -70,6 +78,9 @@ export function createDegradation(config: DegradationConfig): DegradationState {
   const offset = config.offset ?? 0;
   if (!Number.isFinite(offset)) throw new Error('degradation model: offset must be a finite number');
   if (config.halfLife !== undefined && !(config.halfLife > 0)) throw new Error(`degradation model: halfLife must be > 0, got ${config.halfLife}`);
+  for (const l of config.failureLevels ?? []) {
+    if (!Number.isFinite(l) || (config.kind === 'exponential' && l <= offset)) throw new Error(`degradation model: failure levels must be finite${config.kind === 'exponential' ? ' and above the offset' : ''}, got ${l}`);
+  }
   if (config.kind === 'exponential' && config.threshold === offset) throw new Error('degradation model: the threshold must differ from the exponential offset');
   return {
     kind: config.kind,
@@ -79,6 +90,7 @@ export function createDegradation(config: DegradationConfig): DegradationState {
     maxRul: config.maxRul ?? 1e6,
     samples: config.samples ?? 2000,
     halfLife: config.halfLife ?? null,
+    ...(config.failureLevels && config.failureLevels.length >= 2 ? { failureLevels: [...config.failureLevels] } : {}),
     stats: emptyStats(),
     firstT: null,
     lastT: null,
@@ -101,6 +113,19 @@ export function updateDegradation(state: DegradationState, t: number, hi: number
   state.lastHi = hi;
 }
 
+/** Thresholds (model scale) from the Student-t predictive of the fleet's failure levels, or null. */
+function thresholdDraws(state: DegradationState, count: number): number[] | null {
+  const levels = state.failureLevels?.map((l) => transform(state.kind, state.offset, l));
+  if (!levels || levels.length < 2) return null;
+  const n = levels.length;
+  const mean = levels.reduce((s, v) => s + v, 0) / n;
+  const sd = Math.sqrt(levels.reduce((s, v) => s + (v - mean) ** 2, 0) / (n - 1));
+  const scale = sd * Math.sqrt(1 + 1 / n);
+  const nu = n - 1;
+  const random = rng(11 + n);
+  return Array.from({ length: count }, () => mean + scale * normalDraw(random) / Math.sqrt((2 * gammaDraw(nu / 2, random)) / nu));
+}
+
 /** Time from `now` until the line a + b t reaches level Y; 0 when already past, maxRul when never. */
 function crossing(a: number, b: number, Y: number, now: number, rising: boolean, maxRul: number): number {
   const current = a + b * now;
@@ -108,6 +133,18 @@ function crossing(a: number, b: number, Y: number, now: number, rising: boolean,
   if (rising ? b <= 0 : b >= 0) return maxRul;
   const dt = (Y - a) / b - now;
   return Math.min(maxRul, Math.max(0, dt));
+}
+
+/** RUL draws from the posterior (and from the failure-level spread when there is one). */
+export function degradationRulSamples(state: DegradationState): number[] {
+  if (state.lastT === null || state.firstHi === null) throw new Error('degradation model: no health indicator observed yet');
+  const post = posterior(state.prior, state.stats);
+  const Y = transform(state.kind, state.offset, state.threshold);
+  const rising = state.threshold > state.firstHi;
+  const draws = sampleLines(post, state.samples, 7 + state.stats.n);
+  const thresholds = thresholdDraws(state, draws.length);
+  const now = state.lastT;
+  return draws.map(([a, b], i) => crossing(a, b, thresholds ? thresholds[i] : Y, now, rising, state.maxRul));
 }
 
 export function predictDegradation(state: DegradationState, confidence = 0.9): DegradationPrediction {
@@ -119,8 +156,7 @@ export function predictDegradation(state: DegradationState, confidence = 0.9): D
   // Whether the threshold lies above the HI's path: judged from the first observation (as new).
   const rising = state.threshold > state.firstHi;
   const estimate = crossing(post.mean[0], post.mean[1], Y, now, rising, state.maxRul);
-  const draws = sampleLines(post, state.samples, 7 + state.stats.n);
-  const rul = draws.map(([a, b]) => crossing(a, b, Y, now, rising, state.maxRul));
+  const rul = degradationRulSamples(state);
   const fittedHi = untransform(state.kind, state.offset, post.mean[0] + post.mean[1] * now);
   const span = state.threshold - state.firstHi;
   const healthIndex = span === 0 ? 0 : Math.min(1, Math.max(0, (state.threshold - fittedHi) / span));
