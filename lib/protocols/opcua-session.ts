@@ -17,6 +17,7 @@ import {
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from './opcua-backoff';
 import { isUnencrypted, redact, type OpcuaEndpointOptions } from './opcua-options';
 import { chooseSecurity, describeOffered, type SecurityChoice } from './opcua-security-choice';
+import { REAL_TIMERS, type Timers } from './timers';
 
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'error' | 'closed';
 
@@ -44,6 +45,8 @@ export interface OpcuaConnectionTuning {
   /** Session keep-alive read interval: how fast a silent (not closed) connection is noticed. */
   keepAliveMs?: number;
   log?: (level: 'info' | 'warn' | 'error', text: string) => void;
+  /** Timers for the retry schedule (tests pass a simulated clock to replay hour-long outages). */
+  timers?: Timers;
 }
 
 type CertificateManager = {
@@ -91,7 +94,7 @@ export class OpcuaConnection extends EventEmitter {
   private client: OPCUAClient | undefined;
   private currentSession: ClientSession | undefined;
   private certificateManager: CertificateManager | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: unknown;
   private attempt = 0;
   private generation = 0;
   private started = false;
@@ -105,6 +108,7 @@ export class OpcuaConnection extends EventEmitter {
   private readonly connectTimeoutMs: number;
   private readonly authRetryMs: number;
   private readonly keepAliveMs: number;
+  private readonly timers: Timers;
   /** Sessions ever created, for diagnostics and leak tests. */
   sessionsCreated = 0;
 
@@ -117,6 +121,7 @@ export class OpcuaConnection extends EventEmitter {
     this.connectTimeoutMs = tuning.connectTimeoutMs ?? 10_000;
     this.authRetryMs = tuning.authRetryMs ?? 15_000;
     this.keepAliveMs = tuning.keepAliveMs ?? 2_000;
+    this.timers = tuning.timers ?? REAL_TIMERS;
     this.stateEvent = { state: 'idle', attempt: 0, message: 'idle', unencrypted: this.unencrypted };
   }
 
@@ -163,7 +168,7 @@ export class OpcuaConnection extends EventEmitter {
     if (this.closed) return;
     this.closed = true;
     this.generation++;
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer) this.timers.clearTimeout(this.timer);
     this.timer = undefined;
     const client = this.client;
     const hadSession = this.currentSession !== undefined;
@@ -195,8 +200,8 @@ export class OpcuaConnection extends EventEmitter {
 
   private schedule(delayMs: number): void {
     if (this.closed) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
+    if (this.timer) this.timers.clearTimeout(this.timer);
+    this.timer = this.timers.setTimeout(() => {
       this.timer = undefined;
       const attempt = this.connectOnce();
       this.pending.add(attempt);

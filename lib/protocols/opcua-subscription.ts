@@ -88,6 +88,12 @@ interface Consumer {
   spec: SubscribeSpec;
   listener: SubscriptionConsumer;
   group?: ClientMonitoredItemGroup;
+  /** Last sample delivered per tag: flags stale data on a loss, and drops re-deliveries after a rebuild. */
+  delivered: Map<string, Sample>;
+}
+
+function sameReading(a: Sample, b: Sample): boolean {
+  return a.timestamp === b.timestamp && a.quality === b.quality && JSON.stringify(a.value) === JSON.stringify(b.value);
 }
 
 interface Entry {
@@ -142,7 +148,7 @@ export class OpcuaSubscriptions {
   add(spec: SubscribeSpec, listener: SubscriptionConsumer): SubscriptionHandle {
     checkSubscribeSpec(spec);
     if (this.closed) throw new Error('OPC UA endpoint is closed');
-    const consumer: Consumer = { spec, listener };
+    const consumer: Consumer = { spec, listener, delivered: new Map() };
     let channel = this.channels.get(spec.publishingIntervalMs);
     if (!channel) {
       channel = new Channel(spec.publishingIntervalMs);
@@ -173,12 +179,38 @@ export class OpcuaSubscriptions {
     for (const channel of this.channels.values()) this.rebuild(channel, session);
   };
 
-  private readonly onSessionLost = () => {
+  private readonly onSessionLost = (why?: string) => {
     for (const channel of this.channels.values()) {
       void this.drop(channel, false);
-      for (const c of channel.consumers) c.listener.onStatus({ state: 'waiting', message: 'connection lost, waiting' });
+      for (const c of channel.consumers) {
+        this.flagStale(c, `connection lost${why ? `: ${why}` : ''}`);
+        c.listener.onStatus({ state: 'waiting', message: 'connection lost, waiting' });
+      }
     }
   };
+
+  /**
+   * A subscription only speaks on change, so silence after a loss would read as "unchanged": every
+   * tag that last read good gets a bad-quality sample (its last value, the time of the loss) instead.
+   */
+  private flagStale(consumer: Consumer, why: string): void {
+    if (this.closed) return;
+    const now = Date.now();
+    const source = this.connection.options.endpointUrl;
+    const flags: Sample[] = [];
+    for (const [tag, last] of consumer.delivered) {
+      if (last.quality === 'bad') continue;
+      const flag: Sample = { tag, value: last.value, timestamp: Math.max(now, last.timestamp + 1), quality: 'bad', source, error: why };
+      consumer.delivered.set(tag, flag);
+      flags.push(flag);
+    }
+    if (flags.length === 0) return;
+    try {
+      consumer.listener.onData(flags);
+    } catch (err) {
+      this.tuning.log?.('error', `subscriber failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
 
   private async remove(channel: Channel, consumer: Consumer): Promise<void> {
     if (!channel.consumers.delete(consumer)) return;
@@ -379,6 +411,10 @@ export class OpcuaSubscriptions {
         const consumer = entry.consumer;
         const sample = toSample(entry.tag, change.value, source, entry.last);
         entry.last = sample.value;
+        // A rebuilt subscription starts with the current values: one already delivered is a duplicate.
+        const previous = consumer.delivered.get(entry.tag);
+        if (previous && sameReading(previous, sample)) continue;
+        consumer.delivered.set(entry.tag, sample);
         batches ??= new Map();
         const list = batches.get(consumer);
         if (list) list.push(sample);
@@ -408,7 +444,10 @@ export class OpcuaSubscriptions {
       this.staleRecoveries++;
       const message = `stale: no data or keep-alive for ${Math.round(silentFor / 1000)} s, re-creating subscription`;
       this.tuning.log?.('warn', message);
-      for (const c of channel.consumers) c.listener.onStatus({ state: 'stale', message });
+      for (const c of channel.consumers) {
+        this.flagStale(c, message);
+        c.listener.onStatus({ state: 'stale', message });
+      }
       const session = this.connection.session;
       if (session) this.rebuild(channel, session);
     }, checkEvery);

@@ -4,6 +4,7 @@ import { connectionStatus, type OpcuaEndpoint } from '../../lib/protocols/opcua-
 import { readSamples } from '../../lib/protocols/opcua-io';
 import type { ConnectionStateEvent } from '../../lib/protocols/opcua-session';
 import { checkSubscribeSpec, type MonitorItem } from '../../lib/protocols/opcua-subscription';
+import { within } from '../../lib/protocols/timers';
 import { onInput, positiveInt, status, refuseForBadConfig } from '../shared/glue';
 
 interface ReadDef extends NodeDef {
@@ -57,8 +58,11 @@ export = function register(RED: NodeAPI): void {
     onInput(node, async (msg, send, done) => {
       const items = configured.length ? configured : itemsFromMsg(msg);
       if (!configured.length) checkSubscribeSpec({ items, publishingIntervalMs: 1000, samplingIntervalMs: 0, queueSize: 1, deadband: { type: 'none', value: 0 } });
+      // Timeout bounds the whole read: waiting for the connection and for the server's reply.
+      const deadline = Date.now() + timeoutMs;
       const session = await endpoint.session(timeoutMs);
-      const samples = await readSamples(session, items, endpoint.connection.options.endpointUrl);
+      const url = endpoint.connection.options.endpointUrl;
+      const samples = await within(readSamples(session, items, url), Math.max(1, deadline - Date.now()), `read timed out: no reply from ${url} within ${timeoutMs} ms`);
       const bad = samples.filter((s) => s.quality === 'bad');
       if (config.output === 'each') for (const s of samples) send({ ...msg, topic: s.tag, payload: s });
       else send({ ...msg, payload: samples });
