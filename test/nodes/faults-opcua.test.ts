@@ -23,7 +23,7 @@ const READ_TIMEOUT_MS = 1000;
 function flow(url: string) {
   return [
     endpointConfig(url),
-    { id: 'sub', type: 'millwright-opcua-subscribe', endpoint: 'ep', items: [{ nodeId: 'ns=2;s=Counter', tag: 'count' }], publishingInterval: 100, samplingInterval: 50, queueSize: 10, output: 'change', wires: [['out']] },
+    { id: 'sub', type: 'millwright-opcua-subscribe', endpoint: 'ep', items: [{ nodeId: 'ns=2;s=Counter', tag: 'count' }, { nodeId: 'ns=2;s=Temperature', tag: 'temp' }], publishingInterval: 100, samplingInterval: 50, queueSize: 10, output: 'change', wires: [['out']] },
     { id: 'out', type: 'helper' },
     { id: 'rd', type: 'millwright-opcua-read', endpoint: 'ep', items: [{ nodeId: 'ns=2;s=Temperature', tag: 'temp' }], output: 'all', timeout: READ_TIMEOUT_MS, wires: [['read']] },
     { id: 'read', type: 'helper' },
@@ -31,7 +31,7 @@ function flow(url: string) {
   ];
 }
 
-const good = (w: Watch, from = 0) => w.samplesSince(from).filter((s) => s.quality === 'good');
+const good = (w: Watch, from = 0, tag = 'count') => w.samplesSince(from).filter((s) => s.quality === 'good' && s.tag === tag);
 
 /**
  * Counter values seen good, in order: each must follow the one before, except once (the outage),
@@ -47,7 +47,11 @@ function assertLossOnlyInOutage(w: Watch, label: string): void {
   assert.ok(gaps.length <= 1 && gaps.every((g) => g.startsWith('gap')), `${label}: counter values missing only across the outage: ${gaps.join(', ')}`);
 }
 
-function assertHealthy(w: Watch, label: string): void {
+const lastWord = (w: Watch) => Object.fromEntries(new Map(w.samplesSince(0).map((s) => [s.tag, s.quality])));
+
+async function assertHealthy(w: Watch, label: string): Promise<void> {
+  // the last word on every tag is good: a value that never changed is confirmed after the fault too
+  await w.until(`${label}: every tag reads good again`, () => lastWord(w).count === 'good' && lastWord(w).temp === 'good', RETURN_BOUND_MS);
   assertNoDuplicates(w.samplesSince(0), label);
   assertLossOnlyInOutage(w, label);
   assert.ok(w.samplesSince(0).filter((s) => s.quality === 'bad').every((s) => typeof s.error === 'string' && s.error.length > 0), `${label}: bad samples say why`);
@@ -111,16 +115,18 @@ describe('OPC UA fault matrix (real runtime, real server, fault proxy)', () => {
     const down = w.msgs.length;
     await proxy.down();
     await w.until('a stale flag', () => w.samplesSince(down).some((s) => s.quality === 'bad'), 5000);
-    const flag = w.samplesSince(down).find((s) => s.quality === 'bad')!;
+    await w.until('both tags flagged', () => w.samplesSince(down).filter((s) => s.quality === 'bad').length === 2, 3000);
+    const flag = w.samplesSince(down).find((s) => s.quality === 'bad' && s.tag === 'count')!;
     assert.match(flag.error, /connection lost|closed/);
     assert.equal(flag.value, good(w).at(-1)!.value, 'the flag carries the last good value');
+    assert.equal(w.samplesSince(down).find((s) => s.tag === 'temp')!.value, 20.5);
     await sleep(1000);
     const back = w.msgs.length;
     await proxy.up();
     const reconnectMs = await w.until('data after the return', () => good(w, back).length > 0, RETURN_BOUND_MS);
     await w.until('Catch heard of it', () => w.caught.length > 0, 3000);
     await w.until('more data', () => good(w, back).length > 3, 3000);
-    assertHealthy(w, 'link outage 1 s');
+    await assertHealthy(w, 'link outage 1 s');
     await readsGoodWithin(w, RETURN_BOUND_MS);
     reportFault('opcua', 'link outage 1 s', { survived: true, reconnectMs, caught: w.caught });
   });
@@ -140,7 +146,7 @@ describe('OPC UA fault matrix (real runtime, real server, fault proxy)', () => {
     const back = w.msgs.length;
     await proxy.up();
     const reconnectMs = await w.until('data after the return', () => good(w, back).length > 0, RETURN_BOUND_MS);
-    assertHealthy(w, 'gone mid-request');
+    await assertHealthy(w, 'gone mid-request');
     await readsGoodWithin(w, RETURN_BOUND_MS);
     reportFault('opcua', 'server gone mid-request', { survived: true, reconnectMs, caught: w.caught });
   });
@@ -154,7 +160,7 @@ describe('OPC UA fault matrix (real runtime, real server, fault proxy)', () => {
     proxy.mode = 'pass';
     const back = w.msgs.length;
     const reconnectMs = await w.until('data after the garbage', () => good(w, back).length > 0, RETURN_BOUND_MS);
-    assertHealthy(w, 'garbage');
+    await assertHealthy(w, 'garbage');
     reportFault('opcua', 'garbage reply', { survived: true, reconnectMs, caught: w.caught });
   });
 
@@ -166,7 +172,7 @@ describe('OPC UA fault matrix (real runtime, real server, fault proxy)', () => {
     assert.equal(read.msg?.payload[0].quality, 'good');
     await w.until('data through the slow link', () => good(w, from).length > 5, 5000);
     assert.deepEqual(w.caught, []);
-    assertHealthy(w, 'latency below timeout');
+    await assertHealthy(w, 'latency below timeout');
     reportFault('opcua', 'latency 200 ms (below timeout)', { survived: true, caught: w.caught });
   });
 
@@ -178,10 +184,14 @@ describe('OPC UA fault matrix (real runtime, real server, fault proxy)', () => {
     const tookMs = Date.now() - started;
     assert.match(read.error ?? '', /timed out|timeout/i, `the slow read fails with a timeout: ${JSON.stringify(read)}`);
     proxy.latencyMs = 0;
-    const back = w.msgs.length;
-    const reconnectMs = await w.until('fresh data', () => good(w, back).length > 2, RETURN_BOUND_MS);
+    const resetAt = Date.now();
+    // a keep-alive answered late during the latency may still break the connection a moment later
+    await sleep(3000);
+    await w.until('fresh data after the last flag', () => lastWord(w).count === 'good', RETURN_BOUND_MS);
+    const lastBad = Math.max(resetAt, ...w.msgs.filter((m) => m.samples.some((x) => x.quality === 'bad')).map((m) => m.at));
+    const reconnectMs = w.msgs.find((m) => m.at >= lastBad && m.samples.some((x) => x.quality === 'good'))!.at - lastBad;
     await readsGoodWithin(w, RETURN_BOUND_MS);
-    assertHealthy(w, 'latency above timeout');
+    await assertHealthy(w, 'latency above timeout');
     reportFault('opcua', `latency ${READ_TIMEOUT_MS * 2} ms (above read timeout; read failed after ${tookMs} ms)`, { survived: true, reconnectMs, caught: w.caught });
   });
 
@@ -194,7 +204,7 @@ describe('OPC UA fault matrix (real runtime, real server, fault proxy)', () => {
     const back = w.msgs.length;
     const reconnectMs = await w.until('data after the blackhole', () => good(w, back).length > 0, RETURN_BOUND_MS);
     await waitForStatus(getNode('sub'), (s) => /item/.test(s.text ?? ''), 3000);
-    assertHealthy(w, 'blackhole');
+    await assertHealthy(w, 'blackhole');
     reportFault('opcua', 'blackhole (never answers)', { survived: true, reconnectMs, caught: w.caught });
   });
 });
