@@ -1,10 +1,15 @@
-// Remaining-useful-life models: degradation, similarity, Weibull survival, the in-node learner,
+// Remaining-useful-life models: degradation, similarity, Weibull survival (point fit and Bayesian
+// predictive), the two-stage bearing prognosis, the in-node learner,
 // health-indicator metrics, ONNX model cards, and the predictor engine the node runs.
 export * from './distribution';
 export * from './bayes-linear';
 export * from './degradation';
 export * from './similarity';
 export * from './weibull';
+export * from './weibull-predictive';
+export * from './health-indicator';
+export * from './pool';
+export * from './two-stage';
 export * from './hi-metrics';
 export * from './gbdt';
 export * from './window-features';

@@ -26,7 +26,7 @@ export interface WeibullPosterior {
   unit: number;
 }
 
-const GRID = 400;
+const GRID = 200;
 
 function logSumExp(xs: readonly number[]): number {
   const m = Math.max(...xs);
@@ -71,7 +71,17 @@ export function fitWeibullPosterior(lifetimes: readonly Lifetime[], options: Wei
     logW.push(-r * Math.log(sigma) + sumFailed / sigma - r * la + Math.log(sigma));
   }
   const norm = logSumExp(logW);
-  return { kind: 'rul-weibull-posterior', shapes, weights: logW.map((w) => Math.exp(w - norm)), logA, failures: r, censored: lifetimes.length - r, unit };
+  // Grid points without posterior mass only cost time later.
+  const keep = logW.map((w, i) => (w - norm > -40 ? i : -1)).filter((i) => i >= 0);
+  return {
+    kind: 'rul-weibull-posterior',
+    shapes: keep.map((i) => shapes[i]),
+    weights: keep.map((i) => Math.exp(logW[i] - norm)),
+    logA: keep.map((i) => logA[i]),
+    failures: r,
+    censored: lifetimes.length - r,
+    unit,
+  };
 }
 
 /** Posterior-predictive probability that a new unit outlives `time` (time in the original unit). */
@@ -95,15 +105,17 @@ export function weibullPredictiveResidualQuantile(post: WeibullPosterior, usage:
   const s0 = weibullPredictiveSurvival(post, u);
   if (!(s0 > 0)) return 0;
   const target = (1 - q) * s0;
-  let lo = 0;
   let hi = Math.max(post.unit, u);
+  // Below a billionth of the fleet's time scale a residual life is as good as zero.
+  let lo = 1e-9 * hi;
+  if (weibullPredictiveSurvival(post, u + lo) <= target) return 0;
   // The predictive tail is heavy with few failures: widen until the quantile is bracketed.
   for (let i = 0; i < 200 && weibullPredictiveSurvival(post, u + hi) > target; i++) hi *= 2;
-  for (let i = 0; i < 100; i++) {
-    const mid = (lo + hi) / 2;
+  for (let i = 0; i < 100 && hi - lo > 1e-7 * hi; i++) {
+    // Bisect on a log scale while the bracket is wide in ratio: quantiles span orders of magnitude.
+    const mid = hi / lo > 4 ? Math.sqrt(lo * hi) : (lo + hi) / 2;
     if (weibullPredictiveSurvival(post, u + mid) > target) lo = mid;
     else hi = mid;
-    if (hi - lo <= 1e-9 * Math.max(1, hi)) break;
   }
   return (lo + hi) / 2;
 }
@@ -113,7 +125,8 @@ export function predictWeibullPosterior(post: WeibullPosterior, usage: number, c
   if (!Number.isFinite(usage) || usage < 0) throw new Error(`Weibull model: usage must be a number >= 0, got ${usage}`);
   if (!(confidence > 0 && confidence < 1)) throw new Error(`Weibull model: confidence must be in (0, 1), got ${confidence}`);
   const q = (p: number) => weibullPredictiveResidualQuantile(post, usage, p);
-  const grid = Array.from({ length: 99 }, (_, i) => q((i + 1) / 100));
+  // The distribution summary from a 2.5 % quantile grid: each quantile is a root search.
+  const grid = Array.from({ length: 39 }, (_, i) => q((i + 1) / 40));
   return {
     estimate: q(0.5),
     lower: q((1 - confidence) / 2),
