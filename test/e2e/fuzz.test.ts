@@ -183,8 +183,23 @@ describe('fuzzing every node type of the pack in a running Node-RED', () => {
     if (userDir) removeDir(userDir);
   });
 
+  // A reused keep-alive connection can be reset by the server just as it is reused; that is the test's
+  // HTTP client, not the runtime, so the poll retries while Node-RED is alive and fails if it is not.
+  async function getWithRetry(url: string): Promise<Response> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fetch(url);
+      } catch (err) {
+        assert.ok(red.alive(), `Node-RED exited (${(err as Error).message}):\n${red.log().slice(-4000)}`);
+        if (attempt >= 3) throw err;
+        console.log(`fuzz: ${url} failed (${(err as Error).cause ?? (err as Error).message}) with Node-RED alive; retrying`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  }
+
   async function stats(): Promise<Record<string, any>> {
-    const res = await fetch(`${red.url}/fuzz/stats`);
+    const res = await getWithRetry(`${red.url}/fuzz/stats`);
     assert.equal(res.status, 200, `stats endpoint answered ${res.status}; runtime log:\n${red.log().slice(-3000)}`);
     return (await res.json()) as Record<string, any>;
   }
