@@ -1,5 +1,5 @@
 // Runs the test suites with node's built-in runner, TypeScript through tsx.
-// Usage: node scripts/run-tests.mjs [unit|nodes|e2e ...]   (default: all three, in that order)
+// Usage: node scripts/run-tests.mjs [unit|nodes|e2e|<suite>/<file>.test.ts ...]   (default: the three suites, in that order)
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -10,6 +10,7 @@ const suites = process.argv.slice(2).length ? process.argv.slice(2) : ['unit', '
 
 function testFiles(dir) {
   if (!existsSync(dir)) return [];
+  if (!statSync(dir).isDirectory()) return [dir];
   return readdirSync(dir).flatMap((name) => {
     const full = join(dir, name);
     if (statSync(full).isDirectory()) return testFiles(full);
