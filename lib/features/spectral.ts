@@ -5,7 +5,7 @@
 // and shifting that band to 0 Hz before the inverse FFT leaves the magnitude unchanged and lets the
 // inverse run at the band's size instead of the block's.
 import { BEARING_DEFECTS, bearingFaultFrequencies, type BearingGeometry } from './bearing';
-import { fftPlan, hann, nextPowerOfTwo } from './fft-plan';
+import { envelopeTaper, fftPlan, hann, nextPowerOfTwo, realSpectrum } from './fft-plan';
 
 export const SPECTRAL_FEATURES = [
   'dominantFrequency',
@@ -62,13 +62,18 @@ interface Transformed {
   m: number;
   n: number;
   binHz: number;
+  /** The plan's power array: bins 0 .. m/2 are this block's. */
   power: Float64Array;
-  window: Float64Array;
+  /** Sum and first moment (in bins) of the power over bins 1 .. m/2, and its peak bin there (-1: none). */
+  total: number;
+  first: number;
+  peakBin: number;
 }
 
-let powerScratch = new Float64Array(0);
-
-/** Windowed FFT of the block into the plan's spectrum array and the one-sided power into scratch. */
+/**
+ * Windowed FFT of the block into the plan's spectrum array and the one-sided power into the plan's
+ * power array; the sums the moments and the peak need are gathered in the same pass.
+ */
 function transform(values: ArrayLike<number>, sampleRate: number): Transformed {
   const n = values.length;
   if (n < MIN_SPECTRAL_SAMPLES) throw new Error(`spectral features need at least ${MIN_SPECTRAL_SAMPLES} samples, got ${n}`);
@@ -76,38 +81,78 @@ function transform(values: ArrayLike<number>, sampleRate: number): Transformed {
   const m = nextPowerOfTwo(n);
   const plan = fftPlan(m);
   const w = hann(n);
-  let mean = 0;
-  for (let i = 0; i < n; i++) mean += values[i];
-  mean /= n;
+  const mean = sumRange(values, 0, n - 1) / n;
   const real = plan.real;
   for (let i = 0; i < n; i++) real[i] = (values[i] - mean) * w[i];
-  real.fill(0, n);
-  plan.fft.realTransform(plan.spectrum, real);
+  if (n < m) real.fill(0, n);
   const half = m / 2;
-  if (powerScratch.length < half + 1) powerScratch = new Float64Array(half + 1);
-  const power = powerScratch.subarray(0, half + 1);
+  const s = realSpectrum(plan, half);
+  const power = plan.power;
   const scale = 1 / (m * w[n]);
-  const s = plan.spectrum;
-  for (let k = 0; k <= half; k++) {
+  // Doubling is exact, so scaling by 2*scale gives the same numbers as scaling, then doubling.
+  const scale2 = 2 * scale;
+  power[0] = (s[0] * s[0] + s[1] * s[1]) * scale;
+  // Two bins per step, each with its own sums: the additions are latency-bound one after another.
+  let total0 = 0;
+  let total1 = 0;
+  let first0 = 0;
+  let first1 = 0;
+  let peakBin = -1;
+  let peakP = 0;
+  let k = 1;
+  for (; k + 1 < half; k += 2) {
+    const i = 2 * k;
+    const a = s[i];
+    const b = s[i + 1];
+    const c = s[i + 2];
+    const d = s[i + 3];
+    const p0 = (a * a + b * b) * scale2;
+    const p1 = (c * c + d * d) * scale2;
+    power[k] = p0;
+    power[k + 1] = p1;
+    total0 += p0;
+    total1 += p1;
+    first0 += k * p0;
+    first1 += (k + 1) * p1;
+    if (p0 > peakP) {
+      peakP = p0;
+      peakBin = k;
+    }
+    if (p1 > peakP) {
+      peakP = p1;
+      peakBin = k + 1;
+    }
+  }
+  for (; k <= half; k++) {
     const re = s[2 * k];
     const im = s[2 * k + 1];
-    power[k] = (re * re + im * im) * scale * (k === 0 || k === half ? 1 : 2);
+    const p = (re * re + im * im) * (k === half ? scale : scale2);
+    power[k] = p;
+    total0 += p;
+    first0 += k * p;
+    if (p > peakP) {
+      peakP = p;
+      peakBin = k;
+    }
   }
-  return { m, n, binHz: sampleRate / m, power, window: w };
+  return { m, n, binHz: sampleRate / m, power, total: total0 + total1, first: first0 + first1, peakBin };
 }
 
 /** Hann-windowed power spectrum of a block (mean removed; zero-padded to a power of two). */
 export function powerSpectrum(values: ArrayLike<number>, sampleRate: number): PowerSpectrum {
   const t = transform(values, sampleRate);
-  return { power: Float64Array.from(t.power), binHz: t.binHz, size: t.m };
+  return { power: t.power.slice(0, t.m / 2 + 1), binHz: t.binHz, size: t.m };
 }
 
-let envScratch = new Float64Array(0);
-let envPowerScratch = new Float64Array(0);
+interface Envelope extends PowerSpectrum {
+  /** Bins 0 .. last of power are the envelope's (the array may be longer). */
+  last: number;
+  peakBin: number;
+}
 
 /** Envelope power spectrum of the transformed block (same bin width as the block's spectrum). */
-function envelopeOf(t: Transformed, band: Band | undefined): PowerSpectrum {
-  const { m, n, binHz, window: w } = t;
+function envelopeOf(t: Transformed, band: Band | undefined): Envelope {
+  const { m, n, binHz } = t;
   const half = m / 2;
   // Without a band, demodulate above fs/8: low-frequency content (shaft harmonics) would otherwise
   // beat with the resonance and swamp the defect's modulation.
@@ -120,71 +165,73 @@ function envelopeOf(t: Transformed, band: Band | undefined): PowerSpectrum {
   const l = Math.min(m, Math.max(16, nextPowerOfTwo(Math.ceil(1.25 * bins))));
   const valid = Math.min(l / 2, l - bins);
   const spectrum = fftPlan(m).spectrum;
-  const plan = fftPlan(l);
+  const plan = envelopeTaper(fftPlan(l), n, m);
+  // The analytic signal is the inverse FFT of the band, doubled. A forward FFT of the conjugate is the
+  // conjugate of the inverse times l; only magnitudes are used, so the conjugate is harmless and the
+  // factors (2 and l, powers of two, hence exact) go into the gain below.
   const c = plan.complex;
-  for (let j = 0; j < bins; j++) {
-    c[2 * j] = 2 * spectrum[2 * (kLo + j)];
-    c[2 * j + 1] = 2 * spectrum[2 * (kLo + j) + 1];
+  const base = 2 * kLo;
+  for (let j = 0; j < 2 * bins; j += 2) {
+    c[j] = spectrum[base + j];
+    c[j + 1] = -spectrum[base + j + 1];
   }
   c.fill(0, 2 * bins);
-  plan.fft.inverseTransform(plan.complexOut, c);
-  // The inverse carries the Hann taper of the block: it is the windowed envelope, w(t) * e(t).
-  const step = m / l;
-  const gain = l / m;
-  if (envScratch.length < l) envScratch = new Float64Array(l);
-  const env = envScratch;
   const out = plan.complexOut;
-  let sumEnv = 0;
-  let sumW = 0;
-  let sumW2 = 0;
-  for (let j = 0; j < l; j++) {
-    const re = out[2 * j];
-    const im = out[2 * j + 1];
-    env[j] = Math.sqrt(re * re + im * im) * gain;
-    const idx = j * step;
-    const wj = idx < n ? w[idx] : 0;
-    sumEnv += env[j];
-    sumW += wj;
-    sumW2 += wj * wj;
+  plan.fft.transform(out, c);
+  // The transform carries the Hann taper of the block: it is the windowed envelope, w(t) * e(t).
+  const gain = 2 / m;
+  const real = plan.real;
+  let sum0 = 0;
+  let sum1 = 0;
+  for (let j = 0; j < l; j += 2) {
+    const i = 2 * j;
+    const a = out[i];
+    const b = out[i + 1];
+    const c = out[i + 2];
+    const d = out[i + 3];
+    const e0 = Math.sqrt(a * a + b * b) * gain;
+    const e1 = Math.sqrt(c * c + d * d) * gain;
+    real[j] = e0;
+    real[j + 1] = e1;
+    sum0 += e0;
+    sum1 += e1;
   }
   // Remove the envelope's mean under the same taper so its DC does not leak into low bins.
-  const meanEnv = sumW > 0 ? sumEnv / sumW : 0;
-  const real = plan.real;
-  for (let j = 0; j < l; j++) {
-    const idx = j * step;
-    real[j] = env[j] - meanEnv * (idx < n ? w[idx] : 0);
-  }
-  plan.fft.realTransform(plan.spectrum, real);
+  const taper = plan.taper;
+  const meanEnv = plan.taperSum > 0 ? (sum0 + sum1) / plan.taperSum : 0;
+  for (let j = 0; j < l; j++) real[j] -= meanEnv * taper[j];
+  const s = realSpectrum(plan, valid);
   const lh = l / 2;
-  if (envPowerScratch.length < valid + 1) envPowerScratch = new Float64Array(valid + 1);
-  const power = envPowerScratch.subarray(0, valid + 1);
-  const scale = sumW2 > 0 ? 1 / (l * sumW2) : 0;
-  const s = plan.spectrum;
+  const power = plan.envelopePower;
+  const scale = plan.taperSumSq > 0 ? 1 / (l * plan.taperSumSq) : 0;
+  let peakBin = -1;
+  let peakP = 0;
   for (let k = 0; k <= valid; k++) {
     const re = s[2 * k];
     const im = s[2 * k + 1];
-    power[k] = (re * re + im * im) * scale * (k === 0 || k === lh ? 1 : 2);
+    const p = (re * re + im * im) * scale * (k === 0 || k === lh ? 1 : 2);
+    power[k] = p;
+    if (k > 0 && p > peakP) {
+      peakP = p;
+      peakBin = k;
+    }
   }
-  return { power, binHz, size: l };
+  return { power, binHz, size: l, last: valid, peakBin };
 }
 
 /** Envelope spectrum (Hilbert transform via FFT) of a block, optionally demodulating only a band. */
 export function envelopeSpectrum(values: ArrayLike<number>, sampleRate: number, band?: Band): PowerSpectrum {
   const e = envelopeOf(transform(values, sampleRate), band);
-  return { ...e, power: Float64Array.from(e.power) };
+  return { power: e.power.slice(0, e.last + 1), binHz: e.binHz, size: e.size };
 }
 
-/** Peak bin among k in [from, to], with Gaussian (log-parabolic) interpolation; 0 when flat zero. */
-function peakFrequency(power: Float64Array, binHz: number, from: number, to: number): { k: number; hz: number } {
-  let best = -1;
-  let bestP = 0;
-  for (let k = from; k <= to; k++) {
-    if (power[k] > bestP) {
-      bestP = power[k];
-      best = k;
-    }
-  }
-  if (best < 0) return { k: -1, hz: 0 };
+/**
+ * Frequency of the peak bin best among k in [from, to], with Gaussian (log-parabolic) interpolation;
+ * 0 when there is no peak (flat zero).
+ */
+function peakFrequency(power: Float64Array, binHz: number, best: number, from: number, to: number): number {
+  if (best < 0) return 0;
+  const bestP = power[best];
   let delta = 0;
   if (best > from && best < to && power[best - 1] > 0 && power[best + 1] > 0) {
     const a = Math.log(power[best - 1]);
@@ -193,16 +240,76 @@ function peakFrequency(power: Float64Array, binHz: number, from: number, to: num
     const denom = a - 2 * b + c;
     if (denom < 0) delta = Math.max(-0.5, Math.min(0.5, (0.5 * (a - c)) / denom));
   }
-  return { k: best, hz: (best + delta) * binHz };
+  return (best + delta) * binHz;
 }
 
-function sumAround(power: Float64Array, centerBin: number, halfWidth: number): number {
+/** a[lo] + ... + a[hi] (0 when hi < lo), in four running sums: one chain of additions is latency-bound. */
+function sumRange(a: ArrayLike<number>, lo: number, hi: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let i = lo;
+  for (; i + 3 <= hi; i += 4) {
+    s0 += a[i];
+    s1 += a[i + 1];
+    s2 += a[i + 2];
+    s3 += a[i + 3];
+  }
+  for (; i <= hi; i++) s0 += a[i];
+  return s0 + s1 + (s2 + s3);
+}
+
+/** Sum of power over the bins within halfWidth of centerBin, among bins 1 .. last. */
+function sumAround(power: Float64Array, last: number, centerBin: number, halfWidth: number): number {
   const lo = Math.max(1, Math.ceil(centerBin - halfWidth));
-  const hi = Math.min(power.length - 1, Math.floor(centerBin + halfWidth));
+  const hi = Math.min(last, Math.floor(centerBin + halfWidth));
   let sum = 0;
   for (let k = lo; k <= hi; k++) sum += power[k];
   return sum;
 }
+
+interface SpectrumMoments {
+  centroid: number;
+  spread: number;
+  kurtosis: number;
+}
+
+function spectrumMoments(t: Transformed): SpectrumMoments {
+  const { power, total, binHz } = t;
+  const half = t.m / 2;
+  const centroidBin = total > 0 ? t.first / total : 0;
+  let second0 = 0;
+  let second1 = 0;
+  let fourth0 = 0;
+  let fourth1 = 0;
+  // half is even: bins 1 .. half in pairs.
+  for (let k = 1; k < half; k += 2) {
+    const d0 = k - centroidBin;
+    const d1 = d0 + 1;
+    const w0 = d0 * d0 * power[k];
+    const w1 = d1 * d1 * power[k + 1];
+    second0 += w0;
+    second1 += w1;
+    fourth0 += d0 * d0 * w0;
+    fourth1 += d1 * d1 * w1;
+  }
+  const second = second0 + second1;
+  const fourth = fourth0 + fourth1;
+  const variance = total > 0 ? second / total : 0;
+  return {
+    centroid: centroidBin * binHz,
+    spread: Math.sqrt(variance) * binHz,
+    kurtosis: variance > 0 ? fourth / total / (variance * variance) : 0,
+  };
+}
+
+const DEFECT_OF: Record<'bpfoEnergy' | 'bpfiEnergy' | 'bsfEnergy' | 'ftfEnergy', (typeof BEARING_DEFECTS)[number]> = {
+  bpfoEnergy: 'bpfo',
+  bpfiEnergy: 'bpfi',
+  bsfEnergy: 'bsf',
+  ftfEnergy: 'ftf',
+};
 
 export interface SpectralContext {
   /** Shaft speed for this block, overriding the options' shaftHz. */
@@ -225,70 +332,42 @@ export function spectralFeatures(
   const t = transform(values, sampleRate);
   const { power, binHz, m, n } = t;
   const half = m / 2;
-  let moments: { total: number; centroid: number; spread: number; kurtosis: number } | undefined;
-  const spectrumMoments = () => {
-    if (moments) return moments;
-    let total = 0;
-    let first = 0;
-    for (let k = 1; k <= half; k++) {
-      total += power[k];
-      first += k * power[k];
-    }
-    const centroidBin = total > 0 ? first / total : 0;
-    let second = 0;
-    let fourth = 0;
-    for (let k = 1; k <= half; k++) {
-      const d = k - centroidBin;
-      const d2 = d * d;
-      second += d2 * power[k];
-      fourth += d2 * d2 * power[k];
-    }
-    const variance = total > 0 ? second / total : 0;
-    moments = {
-      total,
-      centroid: centroidBin * binHz,
-      spread: Math.sqrt(variance) * binHz,
-      kurtosis: variance > 0 ? fourth / total / (variance * variance) : 0,
-    };
-    return moments;
-  };
-  let envelope: PowerSpectrum | undefined;
-  let peak: { k: number; hz: number } | undefined;
-  const env = () => (envelope ??= envelopeOf(t, options.envelopeBand));
+  // Computed on first use (no closures here: the hot path stays free of per-call function objects).
+  let moments: SpectrumMoments | undefined;
+  let envelope: Envelope | undefined;
   const shaftHz = context.shaftHz ?? options.shaftHz;
   const bearing = options.bearing && shaftHz !== undefined && shaftHz > 0 ? bearingFaultFrequencies(shaftHz, options.bearing) : undefined;
 
   for (const name of names) {
     switch (name) {
       case 'dominantFrequency':
-        out[prefix + name] = (peak ??= peakFrequency(power, binHz, 1, half)).hz;
+        out[prefix + name] = peakFrequency(power, binHz, t.peakBin, 1, half);
         break;
-      case 'dominantAmplitude': {
-        peak ??= peakFrequency(power, binHz, 1, half);
+      case 'dominantAmplitude':
         // The Hann main lobe spans +-2 bins of the unpadded block.
-        out[prefix + name] = peak.k < 0 ? 0 : Math.sqrt(2 * sumAround(power, peak.k, Math.ceil((2 * m) / n)));
+        out[prefix + name] = t.peakBin < 0 ? 0 : Math.sqrt(2 * sumAround(power, half, t.peakBin, Math.ceil((2 * m) / n)));
         break;
-      }
       case 'spectralCentroid':
-        out[prefix + name] = spectrumMoments().centroid;
+        out[prefix + name] = (moments ??= spectrumMoments(t)).centroid;
         break;
       case 'spectralSpread':
-        out[prefix + name] = spectrumMoments().spread;
+        out[prefix + name] = (moments ??= spectrumMoments(t)).spread;
         break;
       case 'spectralKurtosis':
-        out[prefix + name] = spectrumMoments().kurtosis;
+        out[prefix + name] = (moments ??= spectrumMoments(t)).kurtosis;
         break;
       case 'bandEnergy':
         for (const band of options.bands ?? []) {
           const lo = Math.max(0, Math.ceil(band[0] / binHz));
-          let sum = 0;
-          for (let k = lo; k <= half && k * binHz < band[1]; k++) sum += power[k];
-          out[prefix + bandFeatureName(band)] = sum;
+          // The bins k >= lo with k <= half and k * binHz < band[1].
+          let hi = Math.min(half, Math.ceil(band[1] / binHz));
+          while (hi >= lo && !(hi * binHz < band[1])) hi--;
+          out[prefix + bandFeatureName(band)] = sumRange(power, lo, hi);
         }
         break;
       case 'envelopeDominantFrequency': {
-        const e = env();
-        out[prefix + name] = peakFrequency(e.power, e.binHz, 1, e.power.length - 1).hz;
+        const e = (envelope ??= envelopeOf(t, options.envelopeBand));
+        out[prefix + name] = peakFrequency(e.power, e.binHz, e.peakBin, 1, e.last);
         break;
       }
       case 'bpfoEnergy':
@@ -296,15 +375,15 @@ export function spectralFeatures(
       case 'bsfEnergy':
       case 'ftfEnergy': {
         if (!bearing) break;
-        const defect = name.slice(0, -'Energy'.length) as (typeof BEARING_DEFECTS)[number];
-        const e = env();
+        const e = (envelope ??= envelopeOf(t, options.envelopeBand));
+        const defectHz = bearing[DEFECT_OF[name]];
         const harmonics = options.harmonics ?? 3;
         const tolerance = options.tolerance ?? 0.02;
         let sum = 0;
         for (let h = 1; h <= harmonics; h++) {
-          const center = (h * bearing[defect]) / e.binHz;
-          if (center >= e.power.length - 1) break;
-          sum += sumAround(e.power, center, Math.max(2, tolerance * center));
+          const center = (h * defectHz) / e.binHz;
+          if (center >= e.last) break;
+          sum += sumAround(e.power, e.last, center, Math.max(2, tolerance * center));
         }
         out[prefix + name] = sum;
         break;
