@@ -11,6 +11,7 @@ import { DEFAULT_LEARNER, predictLearner, type LearnerModel, type RunHistory } f
 import { buildSimilarityModel, predictSimilarity, type SimilarityModel } from './similarity';
 import type { TrainRequest } from './train-worker';
 import { fitWeibull, predictWeibull, type WeibullModel } from './weibull';
+import { fitWeibullPosterior, predictWeibullPosterior, type WeibullPosterior } from './weibull-predictive';
 
 export type RulModelKind = 'degradation' | 'similarity' | 'weibull' | 'learner' | 'onnx';
 export const RUL_MODEL_KINDS: readonly RulModelKind[] = ['degradation', 'similarity', 'weibull', 'learner', 'onnx'];
@@ -39,9 +40,10 @@ export interface PredictorConfig {
 }
 
 export type TrainedModel =
-  | { kind: 'degradation'; prior: LinePrior; threshold: number }
+  | { kind: 'degradation'; prior: LinePrior; threshold: number; failureLevels?: number[] }
   | { kind: 'similarity'; model: SimilarityModel; features: string[] }
-  | { kind: 'weibull'; model: WeibullModel }
+  /** posterior: the Bayesian predictive (absent in states saved before it existed: point fit then). */
+  | { kind: 'weibull'; model: WeibullModel; posterior?: WeibullPosterior }
   | { kind: 'learner'; model: LearnerModel; features: string[]; settings: string[] };
 
 interface LiveAsset {
@@ -117,7 +119,9 @@ export class RulPredictor {
     if (record) (this.state.recording[asset] ??= { asset, rows: [], failed: true }).rows.push({ t, f: { ...features } });
     if (this.config.model === 'degradation') {
       if (!live.degradation) {
-        live.degradation = createDegradation({ kind: this.config.degradationKind, threshold: threshold as number, offset: this.config.offset, prior: trained?.prior, samples: 1000, halfLife: this.config.halfLife });
+        // A threshold learned from histories carries their spread of failure levels; a configured one is taken as known.
+        const failureLevels = this.config.threshold === undefined ? trained?.failureLevels : undefined;
+        live.degradation = createDegradation({ kind: this.config.degradationKind, threshold: threshold as number, offset: this.config.offset, prior: trained?.prior, samples: 1000, halfLife: this.config.halfLife, failureLevels });
       }
       updateDegradation(live.degradation, this.timeIn(live, t), hi);
     }
@@ -208,8 +212,10 @@ export class RulPredictor {
           hi: this.matrix(h.rows, [hf], h.asset).map((r) => r[0]),
         };
       });
-      const threshold = this.config.threshold ?? series.reduce((s, h) => s + h.hi[h.hi.length - 1], 0) / series.length;
-      trained = { kind: 'degradation', prior: fitDegradationPrior(this.config.degradationKind, series, this.config.offset), threshold };
+      const levels = series.map((h) => h.hi[h.hi.length - 1]);
+      const threshold = this.config.threshold ?? levels.reduce((s, v) => s + v, 0) / levels.length;
+      const usable = this.config.degradationKind === 'linear' || levels.every((l) => l > this.config.offset);
+      trained = { kind: 'degradation', prior: fitDegradationPrior(this.config.degradationKind, series, this.config.offset), threshold, ...(usable && levels.length >= 2 ? { failureLevels: levels } : {}) };
     } else if (kind === 'similarity') {
       const failed = this.failedHistories(1);
       const features = this.modelFeatures();
@@ -219,7 +225,8 @@ export class RulPredictor {
       const lifetimes = this.state.histories
         .filter((h) => h.rows.length > 0)
         .map((h) => ({ time: this.config.unit === 'cycles' ? h.rows.length : (h.rows[h.rows.length - 1].t - h.rows[0].t) / UNIT_MS[this.config.unit], failed: h.failed }));
-      trained = { kind: 'weibull', model: fitWeibull(lifetimes) };
+      // The point fit for the record; predictions integrate over shape and scale (few histories, honest interval).
+      trained = { kind: 'weibull', model: fitWeibull(lifetimes), posterior: fitWeibullPosterior(lifetimes) };
     } else {
       throw new Error(`the ${kind} model is not trained here`);
     }
@@ -307,7 +314,7 @@ export class RulPredictor {
       case 'weibull': {
         if (trained?.kind !== 'weibull') throw new Error('the Weibull model is not trained: record or import histories, then send msg.command = "train"');
         const usage = this.config.unit === 'cycles' ? live.count : this.timeIn(live, t);
-        const p = predictWeibull(trained.model, usage, c);
+        const p = trained.posterior ? predictWeibullPosterior(trained.posterior, usage, c) : predictWeibull(trained.model, usage, c);
         return this.estimate(asset, t, p, this.config.unit, p.survival, 'weibull');
       }
       case 'learner': {
