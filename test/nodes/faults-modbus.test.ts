@@ -7,15 +7,16 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import connectionNode = require('../../nodes/modbus-connection/modbus-connection');
 import pollNode = require('../../nodes/modbus-poll/modbus-poll');
+import writeNode = require('../../nodes/modbus-write/modbus-write');
 import { ModbusConnection, type StateChange } from '../../lib/protocols/modbus-client';
 import { FaultProxy, seededBytes } from '../fixtures/fault-proxy';
 import { assertNoDuplicates, reportFault, watch, type Watch } from '../fixtures/fault-watch';
 import { ManualClock } from '../fixtures/manual-clock';
-import { freePort, InProcessModbusServer } from '../fixtures/modbus-servers';
+import { freePort, InProcessModbusServer, pymodbusAvailable, startPymodbus, type PymodbusServer } from '../fixtures/modbus-servers';
 import { getNode, helper, lastStatus, sleep } from '../helpers/node-red';
 
 const catchNode = require('@node-red/nodes/core/common/25-catch.js');
-const NODES = [connectionNode, pollNode, catchNode];
+const NODES = [connectionNode, pollNode, writeNode, catchNode];
 const TIMEOUT_MS = 300;
 const RETURN_BOUND_MS = 5000; // the requirement: good data within 5 s of the server's return
 
@@ -33,6 +34,8 @@ function flow(port: number, poll: Record<string, unknown> = {}) {
     { id: 'conn', type: 'millwright-modbus-connection', z: '', host: '127.0.0.1', port, unitId: 1, timeout: TIMEOUT_MS, queueSize: 64 },
     { id: 'p1', type: 'millwright-modbus-poll', z: 'tab', name: 'line', connection: 'conn', tags: TAGS, addressing: '0', interval: 100, output: 'poll', maxGap: '0', wires: [['out']], ...poll },
     { id: 'out', type: 'helper', z: 'tab' },
+    { id: 'w1', type: 'millwright-modbus-write', z: 'tab', connection: 'conn', tags: [{ name: 'sp', area: 'holding', address: '300', type: 'uint16' }], addressing: '0', writeEnabled: true, wires: [['written']] },
+    { id: 'written', type: 'helper', z: 'tab' },
     { id: 'c', type: 'catch', z: 'tab', scope: null, uncaught: false, wires: [['caught']] },
     { id: 'caught', type: 'helper', z: 'tab' },
   ];
@@ -103,6 +106,59 @@ describe('Modbus fault matrix (real runtime, real server, fault proxy)', () => {
     } finally {
       await helper.unload();
       await restartable.stop();
+    }
+  });
+
+  it('a write during an outage fails to Catch and is never replayed after the return; the next one lands once', async () => {
+    const restartable = await fill(new InProcessModbusServer()).start();
+    try {
+      const w = await deploy(restartable.port);
+      await restartable.stop();
+      await w.until('the outage seen', () => lastStatus(getNode('p1')).fill === 'red', 3000);
+      const before = w.caught.length;
+      getNode('w1').receive({ topic: 'sp', payload: 42 });
+      await w.until('the write fails to Catch', () => w.caught.length > before && w.caughtFrom.slice(before).includes('w1'), 3000);
+      assert.match(w.caught[w.caughtFrom.lastIndexOf('w1')], /not connected|lost|closed/);
+      const back = w.msgs.length;
+      await restartable.start();
+      await w.until('good data after the return', allGood(w, back), RETURN_BOUND_MS);
+      await sleep(300);
+      assert.deepEqual(restartable.writes, [], 'the failed write was not held and replayed');
+      const written: Array<Record<string, any>> = [];
+      getNode('written').on('input', (m: Record<string, any>) => written.push(m));
+      getNode('w1').receive({ topic: 'sp', payload: 43 });
+      await w.until('the write after the return', () => written.length === 1, 3000);
+      assert.deepEqual(restartable.writes, [{ area: 'holding', address: 300, value: 43 }]);
+      reportFault('modbus', 'write during an outage', { survived: true, caught: w.caught.filter((_, i) => w.caughtFrom[i] === 'w1') });
+    } finally {
+      await helper.unload();
+      await restartable.stop();
+    }
+  });
+
+  it('an independent server (pymodbus) killed with SIGKILL mid-request and restarted: back within 5 s', { skip: pymodbusAvailable() ? false : 'python3 with pymodbus is not installed' }, async () => {
+    const values = { holding: { '0': [1111], '200': [2222] }, input: { '5': [3333] }, coil: { '7': [1] } };
+    let py: PymodbusServer = await startPymodbus(values);
+    try {
+      proxy = await new FaultProxy(py.port).up();
+      const w = await deploy(proxy.port);
+      proxy.latencyMs = 150; // replies wait in the proxy: a request is always in flight
+      const sent = proxy.stats.requests;
+      await w.until('a request in flight', () => proxy.stats.requests > sent, 2000);
+      await py.kill();
+      const down = w.msgs.length;
+      await w.until('bad samples', () => w.samplesSince(down).some((s) => s.quality === 'bad'), 3000);
+      proxy.latencyMs = 0;
+      py = await startPymodbus(values);
+      proxy.targetPort = py.port;
+      const back = w.msgs.length;
+      const reconnectMs = await w.until('good data from the restarted server', allGood(w, back), RETURN_BOUND_MS);
+      assert.ok(w.caught.some((e) => /lost|closed|not connected/.test(e)), `Catch saw the kill: ${w.caught.join(' | ')}`);
+      assertHealthy(w, 'pymodbus killed');
+      reportFault('modbus', 'server process killed (SIGKILL) mid-request, restarted', { survived: true, reconnectMs, caught: w.caught });
+    } finally {
+      await helper.unload();
+      await py.stop();
     }
   });
 
