@@ -1,0 +1,83 @@
+// OPC UA server process killed with SIGKILL while a read and the subscription's publish requests are
+// in flight, then started again on its port: the read fails to Catch, stale data is flagged, and data
+// and reads are back within 5 s of the server's return. (Kept apart: a child server takes seconds to start.)
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { FaultProxy } from '../fixtures/fault-proxy';
+import { assertNoDuplicates, reportFault, watch } from '../fixtures/fault-watch';
+import { startChildServer, type ChildServer } from '../fixtures/opcua-child';
+import { catcher, endpointConfig, opcuaNodes } from '../fixtures/opcua-node-flows';
+import { freePort } from '../fixtures/opcua-test-server';
+import { getNode, helper, sleep } from '../helpers/node-red';
+
+const RETURN_BOUND_MS = 5000;
+
+function flow(url: string) {
+  return [
+    endpointConfig(url),
+    { id: 'sub', type: 'millwright-opcua-subscribe', endpoint: 'ep', items: [{ nodeId: 'ns=2;s=Counter', tag: 'count' }, { nodeId: 'ns=2;s=Temperature', tag: 'temp' }], publishingInterval: 100, samplingInterval: 50, queueSize: 10, output: 'change', wires: [['out']] },
+    { id: 'out', type: 'helper' },
+    { id: 'rd', type: 'millwright-opcua-read', endpoint: 'ep', items: [{ nodeId: 'ns=2;s=Temperature', tag: 'temp' }], output: 'all', timeout: 2000, wires: [['read']] },
+    { id: 'read', type: 'helper' },
+    ...catcher(null),
+  ];
+}
+
+describe('OPC UA server process killed mid-request', () => {
+  const userDir = mkdtempSync(join(tmpdir(), 'millwright-faults-kill-'));
+  const serverPki = mkdtempSync(join(tmpdir(), 'millwright-faults-kill-srv-'));
+  let server: ChildServer | undefined;
+  let proxy: FaultProxy | undefined;
+  before(async () => {
+    helper.settings({ userDir });
+    await new Promise<void>((resolve) => helper.startServer(resolve));
+  });
+  after(async () => {
+    await helper.unload();
+    await new Promise<void>((resolve) => helper.stopServer(resolve));
+    await proxy?.stop();
+    await server?.kill();
+    rmSync(userDir, { recursive: true, force: true });
+    rmSync(serverPki, { recursive: true, force: true });
+  });
+
+  it('SIGKILL with a read in flight, restarted on its port: read fails to Catch, stale flagged, data and reads back within 5 s', async () => {
+    const port = await freePort();
+    server = await startChildServer(port, serverPki);
+    proxy = await new FaultProxy(port).up();
+    await helper.load(opcuaNodes, flow(`opc.tcp://127.0.0.1:${proxy.port}`));
+    const w = watch(getNode('out'), getNode('caught'));
+    const goodCount = (from = 0) => w.samplesSince(from).filter((s) => s.tag === 'count' && s.quality === 'good');
+    await w.until('data', () => goodCount().length > 3, 15_000);
+
+    const reads: Array<Record<string, any>> = [];
+    getNode('read').on('input', (m: Record<string, any>) => reads.push(m));
+    proxy.latencyMs = 300; // the read's reply waits in the proxy: the server dies with it in flight
+    getNode('rd').receive({ payload: 'read' });
+    await sleep(100);
+    const down = w.msgs.length;
+    await server.kill();
+    const readFailed = () => w.caughtFrom.includes('rd');
+    await w.until('the read in flight fails to Catch', () => readFailed() || reads.length > 0, 5000);
+    assert.ok(readFailed() && reads.length === 0, `the read failed rather than answered: ${JSON.stringify(reads[0]?.payload)}`);
+    await w.until('both tags flagged stale', () => new Set(w.samplesSince(down).filter((s) => s.quality === 'bad').map((s) => s.tag)).size === 2, 5000);
+    proxy.latencyMs = 0;
+
+    server = await startChildServer(port, serverPki);
+    const back = w.msgs.length;
+    const reconnectMs = await w.until('data from the restarted server', () => goodCount(back).length > 0, RETURN_BOUND_MS);
+    await w.until('every tag good again', () => {
+      const last = new Map(w.samplesSince(0).map((s) => [s.tag, s.quality]));
+      return last.get('count') === 'good' && last.get('temp') === 'good';
+    }, RETURN_BOUND_MS);
+    assertNoDuplicates(w.samplesSince(0), 'killed');
+    const before = reads.length;
+    getNode('rd').receive({ payload: 'again' });
+    await w.until('a read after the restart', () => reads.length > before, RETURN_BOUND_MS);
+    assert.equal(reads.at(-1)!.payload[0].quality, 'good');
+    reportFault('opcua', 'server process killed (SIGKILL) mid-request, restarted', { survived: true, reconnectMs, caught: w.caught });
+  });
+});
