@@ -52,6 +52,7 @@ export interface OpcuaConnectionTuning {
 type CertificateManager = {
   initialize(): Promise<void>;
   dispose(): Promise<void>;
+  referenceCounter?: number;
 };
 
 // node-opcua-certificate-manager is a dependency of node-opcua-client: load the copy it uses.
@@ -178,8 +179,14 @@ export class OpcuaConnection extends EventEmitter {
     await this.dispose(client);
     // In-flight attempts see the bumped generation and dispose their own client.
     await Promise.allSettled([...this.pending]);
-    if (this.certificateManager) await this.certificateManager.dispose().catch(() => undefined);
+    const certificates = this.certificateManager;
     this.certificateManager = undefined;
+    if (certificates) {
+      // node-opcua counts each client made with the store and skips the release when disconnecting
+      // a client that never connected: this connection owns the store, so it ends it whatever the count.
+      certificates.referenceCounter = 0;
+      await certificates.dispose().catch(() => undefined);
+    }
     this.setState({ state: 'closed', attempt: 0, message: 'closed' });
   }
 
