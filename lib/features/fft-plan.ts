@@ -24,6 +24,8 @@ export interface FftPlan {
   taperN: number;
   taperSum: number;
   taperSumSq: number;
+  /** The taper's one-sided spectrum (re, im pairs). */
+  taperSpectrum: Float64Array;
 }
 
 const plans = new Map<number, FftPlan>();
@@ -57,6 +59,7 @@ export function fftPlan(size: number): FftPlan {
       taperN: -1,
       taperSum: 0,
       taperSumSq: 0,
+      taperSpectrum: new Float64Array(size + 2),
     };
     plans.set(size, plan);
   }
@@ -151,7 +154,8 @@ export function hann(n: number): Float64Array {
 
 /**
  * The Hann window of an n-sample block (zero-padded to blockSize) sampled every blockSize/plan.size
- * samples into plan.taper, with its sum and sum of squares; cached for the last n per plan.
+ * samples into plan.taper, with its sum, sum of squares and spectrum; cached for the last n per plan.
+ * Uses plan.real and plan.spectrum (and the half-size plan's output) as scratch.
  */
 export function envelopeTaper(plan: FftPlan, n: number, blockSize: number): FftPlan {
   if (plan.taperN === n) return plan;
@@ -168,6 +172,8 @@ export function envelopeTaper(plan: FftPlan, n: number, blockSize: number): FftP
     sum += wj;
     sumSq += wj * wj;
   }
+  plan.real.set(taper);
+  plan.taperSpectrum.set(realSpectrum(plan, l / 2));
   plan.taperN = n;
   plan.taperSum = sum;
   plan.taperSumSq = sumSq;

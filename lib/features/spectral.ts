@@ -165,50 +165,41 @@ function envelopeOf(t: Transformed, band: Band | undefined): Envelope {
   const l = Math.min(m, Math.max(16, nextPowerOfTwo(Math.ceil(1.25 * bins))));
   const valid = Math.min(l / 2, l - bins);
   const spectrum = fftPlan(m).spectrum;
-  const plan = envelopeTaper(fftPlan(l), n, m);
-  // The analytic signal is the inverse FFT of the band, doubled. A forward FFT of the conjugate is the
-  // conjugate of the inverse times l; only magnitudes are used, so the conjugate is harmless and the
-  // factors (2 and l, powers of two, hence exact) go into the gain below.
+  const plan = fftPlan(l);
+  // The analytic signal is the inverse FFT of the band, doubled: a[j] = (2/l) sum X[k] e^(2 pi i jk/l).
+  // The forward FFT of the band holds the same sums at index l - j (mod l), so the envelope is read
+  // from it backwards; the factors 2 and l (powers of two, hence exact) go into the gain.
   const c = plan.complex;
-  const base = 2 * kLo;
-  for (let j = 0; j < 2 * bins; j += 2) {
-    c[j] = spectrum[base + j];
-    c[j + 1] = -spectrum[base + j + 1];
-  }
+  c.set(spectrum.subarray(2 * kLo, 2 * (kHi + 1)));
   c.fill(0, 2 * bins);
+  // After the copy: computing a new taper overwrites the plan's spectrum, which is the block's when l = m.
+  envelopeTaper(plan, n, m);
   const out = plan.complexOut;
   plan.fft.transform(out, c);
   // The transform carries the Hann taper of the block: it is the windowed envelope, w(t) * e(t).
   const gain = 2 / m;
   const real = plan.real;
-  let sum0 = 0;
-  let sum1 = 0;
-  for (let j = 0; j < l; j += 2) {
-    const i = 2 * j;
-    const a = out[i];
-    const b = out[i + 1];
-    const c = out[i + 2];
-    const d = out[i + 3];
-    const e0 = Math.sqrt(a * a + b * b) * gain;
-    const e1 = Math.sqrt(c * c + d * d) * gain;
-    real[j] = e0;
-    real[j + 1] = e1;
-    sum0 += e0;
-    sum1 += e1;
+  real[0] = Math.sqrt(out[0] * out[0] + out[1] * out[1]) * gain;
+  for (let j = 1; j < l; j++) {
+    const i = 2 * (l - j);
+    const re = out[i];
+    const im = out[i + 1];
+    real[j] = Math.sqrt(re * re + im * im) * gain;
   }
-  // Remove the envelope's mean under the same taper so its DC does not leak into low bins.
-  const taper = plan.taper;
-  const meanEnv = plan.taperSum > 0 ? (sum0 + sum1) / plan.taperSum : 0;
-  for (let j = 0; j < l; j++) real[j] -= meanEnv * taper[j];
   const s = realSpectrum(plan, valid);
   const lh = l / 2;
   const power = plan.envelopePower;
   const scale = plan.taperSumSq > 0 ? 1 / (l * plan.taperSumSq) : 0;
+  // Remove the envelope's mean under the same taper so its DC does not leak into low bins: by
+  // linearity, subtract the mean times the taper's spectrum (its sum is bin 0: the mean is bin 0 of
+  // the envelope over bin 0 of the taper).
+  const ts = plan.taperSpectrum;
+  const meanEnv = plan.taperSum > 0 ? s[0] / plan.taperSum : 0;
   let peakBin = -1;
   let peakP = 0;
   for (let k = 0; k <= valid; k++) {
-    const re = s[2 * k];
-    const im = s[2 * k + 1];
+    const re = s[2 * k] - meanEnv * ts[2 * k];
+    const im = s[2 * k + 1] - meanEnv * ts[2 * k + 1];
     const p = (re * re + im * im) * scale * (k === 0 || k === lh ? 1 : 2);
     power[k] = p;
     if (k > 0 && p > peakP) {
