@@ -285,6 +285,9 @@ export class OpcuaConnection extends EventEmitter {
       if (this.client === client) this.client = undefined;
       void this.dispose(client);
       if (err instanceof Superseded || gen !== this.generation || this.closed) return;
+      // The failed client's late 'close' must not reschedule sooner: after rejected credentials that
+      // would retry every few hundred ms and lock the account.
+      this.generation++;
       const raw = this.redact(errorMessage(err));
       const explained = explainConnectError(raw, url);
       const auth = AUTH_FAILURE.test(raw);

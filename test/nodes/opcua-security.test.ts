@@ -98,8 +98,10 @@ describe('OPC UA security', () => {
     const readError = caught.find((m) => m.error.source.id === 'rd')!.error.message;
     assert.match(readError, /check user name and password/);
     assert.ok(caught.some((m) => m.error.source.id === 'sub' && /rejected the credentials/.test(m.error.message)), 'the subscribe node reports to Catch too');
-    await sleep(200);
+    await sleep(1500);
     assert.equal(srv.sessions(), 0);
+    const state = (getNode('ep') as unknown as { endpoint: { state: { state: string; attempt: number } } }).endpoint.state;
+    assert.deepEqual([state.state, state.attempt], ['error', 1], 'one try, then a long wait before the password is tried again (no account lock-out)');
     const text = visibleText();
     assert.ok(!text.includes(WRONG_PASSWORD), 'the wrong password appears in no log, status or error');
     assert.ok(!text.includes(GOOD_PASSWORD));
