@@ -52,11 +52,13 @@ function run(): Promise<{ out: string; code: number | null }> {
     console.log(`| ${f.protocol} | ${f.fault} | ${f.survived ? 'yes' : 'no'} | ${f.reconnectMs ?? '-'} | ${f.caught}${f.errors.length ? `: ${f.errors.join('; ').replace(/\|/g, '/')}` : ''} |`);
   }
   const reconnects = faults.map((f) => f.reconnectMs).filter((x): x is number => typeof x === 'number');
+  const failures = [...out.matchAll(/^\s+not ok \d+ - (.*)$/gm)].map((m) => m[1]);
+  for (const name of failures) console.log(`| ? | FAILED: ${name} | no | - | - |`);
   console.log(`tests: ${passed} passed, ${failed} failed (exit ${code}) in ${Math.round((Date.now() - started) / 1000)} s`);
   finish({
-    faults: faults.length,
-    // a fault counts as survived only when its test printed it and no test failed
-    survived: failed === 0 ? faults.filter((f) => f.survived).length : 0,
+    // a test prints its fault line only once every check passed; a failed test counts as a fault not survived
+    faults: faults.length + failures.length,
+    survived: faults.filter((f) => f.survived).length,
     testsPassed: passed,
     testsFailed: failed,
     maxReconnectMs: reconnects.length ? Math.max(...reconnects) : null,
