@@ -191,9 +191,9 @@ describe('fuzzing every node type of the pack in a running Node-RED', () => {
         return await fetch(url);
       } catch (err) {
         assert.ok(red.alive(), `Node-RED exited (${(err as Error).message}):\n${red.log().slice(-4000)}`);
-        if (attempt >= 3) throw err;
-        console.log(`fuzz: ${url} failed (${(err as Error).cause ?? (err as Error).message}) with Node-RED alive; retrying`);
-        await new Promise((r) => setTimeout(r, 500));
+        if (attempt >= 8) throw err;
+        console.log(`fuzz: ${url} failed (${(err as Error).cause ?? (err as Error).message}) with Node-RED alive; retry ${attempt}`);
+        await new Promise((r) => setTimeout(r, 500 * attempt));
       }
     }
   }
