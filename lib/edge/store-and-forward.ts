@@ -4,7 +4,7 @@
 // a new file and renaming it over the old one, so a crash leaves either the old or the new journal.
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { writeFileAtomicSync } from '../shared/atomic-file';
+import { removeStaleTempsSync, writeFileAtomicSync } from '../shared/atomic-file';
 
 /**
  * What waits for delivery. Sparkplug data is kept as metrics, not encoded bytes, because its sequence
@@ -122,6 +122,8 @@ export class StoreAndForward {
 
   private load(file: string): void {
     mkdirSync(dirname(file), { recursive: true });
+    removeStaleTempsSync(file);
+    removeStaleTempsSync(this.headFile());
     if (!existsSync(file)) {
       writeFileSync(file, '');
       return;

@@ -3,7 +3,7 @@
 // flushed so the rename itself is durable: a reader sees the old content or the new, never a mix.
 // Optionally the previous good content is kept as `<file>.bak` (a hard link, so no copy), and a load
 // that finds the file damaged (truncated, garbage, wrong shape) falls back to it instead of throwing.
-import { closeSync, copyFileSync, fsyncSync, linkSync, mkdirSync, openSync, promises as fs, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, fsyncSync, linkSync, mkdirSync, openSync, promises as fs, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 export interface AtomicWriteOptions {
@@ -128,30 +128,44 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array, opt
   syncDirSync(dir);
 }
 
+/** Names of temporaries beside `path` left by writers of other processes (see removeStaleTemps). */
+function staleTempNames(path: string, names: string[]): string[] {
+  const own = `.${basename(path)}.`;
+  const ownBak = `.${basename(backupPathOf(path))}.`;
+  return names.filter((name) => {
+    const prefix = name.startsWith(ownBak) ? ownBak : name.startsWith(own) ? own : undefined;
+    if (!prefix || !name.endsWith(TEMP_SUFFIX)) return false;
+    return Number(name.slice(prefix.length).split('.')[0]) !== process.pid;
+  });
+}
+
 /**
  * Removes temporary files left beside `path` by writers of other processes that died mid-write
  * (a temporary of this process may belong to a write still running, so it is left alone).
  */
 export async function removeStaleTemps(path: string): Promise<number> {
-  const dir = dirname(path);
-  const own = `.${basename(path)}.`;
-  const ownBak = `.${basename(backupPathOf(path))}.`;
   let names: string[];
   try {
-    names = await fs.readdir(dir);
+    names = await fs.readdir(dirname(path));
   } catch {
     return 0;
   }
-  let removed = 0;
-  for (const name of names) {
-    const prefix = name.startsWith(ownBak) ? ownBak : name.startsWith(own) ? own : undefined;
-    if (!prefix || !name.endsWith(TEMP_SUFFIX)) continue;
-    const pid = Number(name.slice(prefix.length).split('.')[0]);
-    if (pid === process.pid) continue;
-    await fs.rm(join(dir, name), { force: true }).catch(() => undefined);
-    removed++;
+  const stale = staleTempNames(path, names);
+  await Promise.all(stale.map((name) => fs.rm(join(dirname(path), name), { force: true }).catch(() => undefined)));
+  return stale.length;
+}
+
+/** The synchronous form of removeStaleTemps. */
+export function removeStaleTempsSync(path: string): number {
+  let names: string[];
+  try {
+    names = readdirSync(dirname(path));
+  } catch {
+    return 0;
   }
-  return removed;
+  const stale = staleTempNames(path, names);
+  for (const name of stale) rmSync(join(dirname(path), name), { force: true });
+  return stale.length;
 }
 
 type Validate = (value: unknown) => string | undefined;

@@ -11,6 +11,7 @@ import {
   corruptPathOf,
   readJsonWithBackup,
   removeStaleTemps,
+  removeStaleTempsSync,
   writeFileAtomic,
   writeFileAtomicSync,
 } from '../../lib/shared/atomic-file';
@@ -124,6 +125,10 @@ describe('atomic file', () => {
     for (const f of [dead, deadBak, mine, other]) writeFileSync(f, '{"se');
     assert.equal(await removeStaleTemps(file), 2);
     assert.deepEqual(readdirSync(dir).sort(), [`.other.json.999999999.1.tmp`, `.state.json.${process.pid}.77.tmp`, 'state.json']);
+    writeFileSync(dead, '{"se');
+    assert.equal(removeStaleTempsSync(file), 1);
+    assert.equal(removeStaleTempsSync(file), 0);
+    assert.ok(existsSync(mine));
   });
 
   it('a failed write removes its temporary and leaves the old file as it was', async () => {
