@@ -28,6 +28,8 @@ interface EndpointCredentials {
 interface EndpointConfigNode extends Node {
   endpoint?: OpcuaEndpoint;
   configError?: string;
+  /** Removes this endpoint's password from a text (for the browse endpoint's errors). */
+  redactText?: (text: string) => string;
 }
 
 export = function register(RED: NodeAPI): void {
@@ -36,6 +38,7 @@ export = function register(RED: NodeAPI): void {
     const node = this;
     const credentials = (node.credentials ?? {}) as EndpointCredentials;
     const secret = credentials.password;
+    node.redactText = (text) => redact(text, [secret]);
     const userDir = (RED.settings as unknown as { userDir?: string }).userDir || join(homedir(), '.node-red');
     try {
       const options = parseEndpointSettings({
@@ -96,6 +99,6 @@ export = function register(RED: NodeAPI): void {
       .session(5000)
       .then((session) => browseChildren(session, nodeId))
       .then((entries) => res.json({ nodeId, entries }))
-      .catch((err) => res.status(502).json({ error: errorText(err) }));
+      .catch((err) => res.status(502).json({ error: config.redactText ? config.redactText(errorText(err)) : errorText(err) }));
   });
 };
