@@ -52,6 +52,7 @@ function run(): Promise<{ out: string; code: number | null }> {
     console.log(`| ${f.protocol} | ${f.fault} | ${f.survived ? 'yes' : 'no'} | ${f.reconnectMs ?? '-'} | ${f.caught}${f.errors.length ? `: ${f.errors.join('; ').replace(/\|/g, '/')}` : ''} |`);
   }
   const reconnects = faults.map((f) => f.reconnectMs).filter((x): x is number => typeof x === 'number');
+  for (const m of out.matchAll(/(\d+ (?:min|h): \d+ attempts, heap -?[\d.]+ MB after them)/g)) console.log(`OPC UA simulated outage ${m[1]} (after GC)`);
   const failures = [...out.matchAll(/^\s+not ok \d+ - (.*)$/gm)].map((m) => m[1]);
   for (const name of failures) console.log(`| ? | FAILED: ${name} | no | - | - |`);
   console.log(`tests: ${passed} passed, ${failed} failed (exit ${code}) in ${Math.round((Date.now() - started) / 1000)} s`);
