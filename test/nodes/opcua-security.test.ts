@@ -192,3 +192,36 @@ describe('OPC UA security: automatic (the default)', () => {
     assert.match(String(unencryptedWarnings()[0]?.args[0]), /uses security None \(as set on the endpoint\)/);
   });
 });
+
+describe('OPC UA security: automatic never downgrades around a refused certificate', () => {
+  const userDir = mkdtempSync(join(tmpdir(), 'millwright-opcua-untrusted-'));
+  let strict: TestServer;
+  before(async () => {
+    helper.settings({ userDir });
+    strict = await startTestServer({
+      tickMs: 100,
+      trustUnknownClients: false,
+      securityModes: [MessageSecurityMode.None, MessageSecurityMode.SignAndEncrypt],
+      securityPolicies: [SecurityPolicy.None, SecurityPolicy.Basic256Sha256],
+    });
+    await new Promise<void>((resolve) => helper.startServer(resolve));
+  });
+  after(async () => {
+    await helper.unload();
+    await new Promise<void>((resolve) => helper.stopServer(resolve));
+    await strict.stop();
+    rmSync(userDir, { recursive: true, force: true });
+  });
+
+  it('a server offering encryption that does not trust the client certificate: red error, no session over None', async () => {
+    await helper.load(opcuaNodes, [
+      { ...endpointConfig(strict.url), securityMode: 'auto' },
+      { id: 'sub', type: 'millwright-opcua-subscribe', endpoint: 'ep', items: [{ nodeId: strict.nodeId('Counter'), tag: 'count' }], publishingInterval: 100, samplingInterval: 50, queueSize: 5, output: 'change', wires: [['out']] },
+      { id: 'out', type: 'helper' },
+    ]);
+    const s = await waitForStatus(getNode('sub'), (st) => st.fill === 'red', 20_000);
+    assert.match(s.text!, /certificate rejected.*trust the client certificate on the server/);
+    await sleep(500);
+    assert.equal(strict.sessions(), 0, 'no fall-back session over None');
+  });
+});
