@@ -1,8 +1,11 @@
-// npm run bench -- window [--samples N] [--msgs N] [--blocks N] [--reps N]
+// npm run bench -- window [--samples N] [--msgs N] [--blocks N] [--reps N] [--lib-only]
 // The feature window's speed: sliding statistics in the lib, the FFT feature set, the same statistics
 // recomputed naively, and the node inside a real Node-RED runtime (node-red-node-test-helper) against
-// an empty function node and node-red-node-smooth doing a rolling mean, in the same runtime.
+// an empty function node and node-red-node-smooth doing a rolling mean, in the same runtime. The FFT
+// feature set is timed beside a bare fft.js real FFT of the same block (the machine's FFT speed in the
+// same run). --lib-only skips the Node-RED part (its figures are then null).
 // node-red-node-smooth is installed for this benchmark only, into bench/out/ (git-ignored).
+import FFT = require('fft.js');
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -126,21 +129,46 @@ function naiveSpeedup(): { incrementalPerSec: number; naivePerSec: number } {
 
 const BEARING = { rollingElements: 9, ballDiameter: 7.94, pitchDiameter: 39.04 };
 
-function fftMs(options: SpectralOptions, names: readonly string[]): number {
+interface FftFigures {
+  /** Median, min and max over the reps of the feature set's CPU ms per block. */
+  ms: number;
+  min: number;
+  max: number;
+  /** Median over the reps of (feature set time / bare fft.js real FFT time) measured back to back. */
+  vsRealFft: number;
+  realFftMs: number;
+}
+
+/** The spectral feature set on a 4096-sample block, each rep followed by a bare fft.js real FFT of it. */
+function fftMs(options: SpectralOptions, names: readonly string[]): FftFigures {
   const block = signal(4096, 3);
   const runs = 3000;
   const times: number[] = [];
+  const bare: number[] = [];
+  const ratios: number[] = [];
   const label = `FFT set ms (${names.length} features${options.envelopeBand ? ', envelope band' : ''})`;
+  const fft = new FFT(block.length);
+  const spectrum = fft.createComplexArray() as number[];
+  let sink = 0;
   for (let r = 0; r < REPS + 1; r++) {
-    const clock = new Clock();
-    for (let i = 0; i < runs; i++) spectralFeatures(block, 12000, names as typeof SPECTRAL_FEATURES[number][], options);
+    let clock = new Clock();
+    for (let i = 0; i < runs; i++) sink += spectralFeatures(block, 12000, names as typeof SPECTRAL_FEATURES[number][], options)[names[0]];
     const t = clock.stop();
+    clock = new Clock();
+    for (let i = 0; i < runs; i++) {
+      fft.realTransform(spectrum, block);
+      sink += spectrum[2];
+    }
+    const b = clock.stop();
     if (r > 0) {
       times.push((t.cpu * 1000) / runs);
+      bare.push((b.cpu * 1000) / runs);
+      ratios.push(t.cpu / b.cpu);
       wall(label, (t.wall * 1000) / runs);
     }
   }
-  return median(times);
+  if (!Number.isFinite(sink)) throw new Error('spectral features went non-finite');
+  return { ms: median(times), min: Math.min(...times), max: Math.max(...times), vsRealFft: median(ratios), realFftMs: median(bare) };
 }
 
 // ---- node inside Node-RED -----------------------------------------------------------------------
@@ -267,12 +295,33 @@ async function main() {
 
   const allSpectral = SPECTRAL_FEATURES;
   const options: SpectralOptions = { bands: [[0, 500], [500, 2000], [2000, 6000]], bearing: BEARING, shaftHz: 30 };
-  const fft4096Ms = fftMs(options, allSpectral);
-  const fftBandMs = fftMs({ ...options, envelopeBand: [3000, 6000] }, allSpectral);
-  const fftNoEnvelopeMs = fftMs(options, ['dominantFrequency', 'dominantAmplitude', 'spectralCentroid', 'spectralSpread', 'spectralKurtosis', 'bandEnergy']);
-  console.log(`FFT feature set, 4096 samples: ${fft4096Ms.toFixed(3)} ms all features (default envelope band fs/8..fs/2), ${fftBandMs.toFixed(3)} ms with a 3-6 kHz envelope band, ${fftNoEnvelopeMs.toFixed(3)} ms without the envelope (target <= 0.1)`);
+  const fftAll = fftMs(options, allSpectral);
+  const fft4096Ms = fftAll.ms;
+  const fftBandMs = fftMs({ ...options, envelopeBand: [3000, 6000] }, allSpectral).ms;
+  const fftNoEnvelopeMs = fftMs(options, ['dominantFrequency', 'dominantAmplitude', 'spectralCentroid', 'spectralSpread', 'spectralKurtosis', 'bandEnergy']).ms;
+  console.log(`FFT feature set, 4096 samples: ${fft4096Ms.toFixed(3)} ms all features (default envelope band fs/8..fs/2; reps ${fftAll.min.toFixed(3)}-${fftAll.max.toFixed(3)}), ${fftBandMs.toFixed(3)} ms with a 3-6 kHz envelope band, ${fftNoEnvelopeMs.toFixed(3)} ms without the envelope (target <= 0.1)`);
+  console.log(`  same run: a bare fft.js real FFT of the block takes ${fftAll.realFftMs.toFixed(4)} ms; the full set costs ${fftAll.vsRealFft.toFixed(2)} of them`);
 
-  const rt = await runtimeFigures();
+  const rt: RuntimeFigures | undefined = args['lib-only'] ? undefined : await runtimeFigures();
+  if (!rt) {
+    console.log('Node-RED part skipped (--lib-only)');
+    finish({
+      libSamplesPerSec: Math.round(libSamplesPerSec),
+      fft4096Ms: round(fft4096Ms, 4),
+      naiveSpeedup: round(speedup, 1),
+      naiveUpdateSpeedup: round(updateSpeedup, 1),
+      nodeMsgsPerSec: null,
+      emptyFunctionMsgsPerSec: null,
+      smoothMsgsPerSec: null,
+      nodeBlockSamplesPerSec: null,
+      fft4096EnvelopeBandMs: round(fftBandMs, 4),
+      fft4096NoEnvelopeMs: round(fftNoEnvelopeMs, 4),
+      fft4096VsRealFft: round(fftAll.vsRealFft, 2),
+      fftjsReal4096Ms: round(fftAll.realFftMs, 4),
+      referenceSumSquaresPerSec: Math.round(reference),
+    });
+    return;
+  }
   const vsFunction = rt.nodeMsgsPerSec / rt.emptyFunctionMsgsPerSec;
   console.log(`Node-RED: feature window ${Math.round(rt.nodeMsgsPerSec)} msgs/s, empty function ${Math.round(rt.emptyFunctionMsgsPerSec)} msgs/s (ratio ${vsFunction.toFixed(2)}; target >= ${(1 / 1.5).toFixed(2)})`);
   if (rt.smoothMsgsPerSec !== null) console.log(`Node-RED: node-red-node-smooth rolling mean ${Math.round(rt.smoothMsgsPerSec)} msgs/s (feature window / smooth ${(rt.nodeMsgsPerSec / rt.smoothMsgsPerSec).toFixed(2)})`);
@@ -294,6 +343,8 @@ async function main() {
     nodeVsSmooth: rt.smoothMsgsPerSec === null ? null : round(rt.nodeMsgsPerSec / rt.smoothMsgsPerSec, 3),
     fft4096EnvelopeBandMs: round(fftBandMs, 4),
     fft4096NoEnvelopeMs: round(fftNoEnvelopeMs, 4),
+    fft4096VsRealFft: round(fftAll.vsRealFft, 2),
+    fftjsReal4096Ms: round(fftAll.realFftMs, 4),
     nodeBlockSpectralSamplesPerSec: Math.round(rt.nodeBlockSpectralSamplesPerSec),
     referenceSumSquaresPerSec: Math.round(reference),
   });

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { bearingFaultFrequencies, validateBearingGeometry, type BearingGeometry } from '../../lib/features/bearing';
 import { FeatureWindow } from '../../lib/features/feature-window';
-import { envelopeSpectrum, powerSpectrum, spectralFeatures } from '../../lib/features/spectral';
+import { fftPlan, realSpectrum } from '../../lib/features/fft-plan';
+import { envelopeSpectrum, powerSpectrum, SPECTRAL_FEATURES, spectralFeatures } from '../../lib/features/spectral';
 
 function close(actual: number, expected: number, tol: number, what: string) {
   assert.ok(Math.abs(actual - expected) <= tol, `${what}: ${actual} is not within ${tol} of ${expected}`);
@@ -158,5 +159,126 @@ describe('bearing fault frequencies', () => {
     assert.deepEqual(v.features, spectralFeatures(x, fs, ['envelopeDominantFrequency', 'bpfoEnergy'], { bearing: BEARING_6205, shaftHz: 30, envelopeBand: [2000, 4000] }, { rms: v.features.rms, kurtosis: v.features.kurtosis }));
     const [healthy] = window().push('bearing', 'vib', 0, vibration(false, fs, 8192, 30), fs);
     assert.ok(v.features.kurtosis > healthy.features.kurtosis, 'impacts raise the kurtosis');
+  });
+});
+
+/** X[k] = sum_t x[t] e^(-2 pi i k t / m) for k = 0 .. m-1, x zero-padded to m: the textbook O(m^2) sum. */
+function directDft(x: ArrayLike<number>, m: number): { re: Float64Array; im: Float64Array } {
+  const cos = Float64Array.from({ length: m }, (_, i) => Math.cos((2 * Math.PI * i) / m));
+  const sin = Float64Array.from({ length: m }, (_, i) => Math.sin((2 * Math.PI * i) / m));
+  const re = new Float64Array(m);
+  const im = new Float64Array(m);
+  for (let k = 0; k < m; k++) {
+    for (let t = 0; t < Math.min(x.length, m); t++) {
+      const idx = (k * t) % m;
+      re[k] += x[t] * cos[idx];
+      im[k] -= x[t] * sin[idx];
+    }
+  }
+  return { re, im };
+}
+
+const nextPow2 = (n: number) => 2 ** Math.ceil(Math.log2(n));
+const periodicHann = (n: number) => Float64Array.from({ length: n }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / n));
+
+/** The block's Hann-windowed, mean-removed DFT, the reference for the fast paths below. */
+function referenceBlock(x: ArrayLike<number>) {
+  const n = x.length;
+  const m = nextPow2(n);
+  const w = periodicHann(n);
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += x[i] / n;
+  const X = directDft(Float64Array.from({ length: n }, (_, i) => (x[i] - mean) * w[i]), m);
+  return { n, m, w, X, sumW2: w.reduce((s, v) => s + v * v, 0) };
+}
+
+function assertSpectraClose(actual: ArrayLike<number>, expected: ArrayLike<number>, relTol: number, what: string) {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  let scale = 0;
+  for (let k = 0; k < expected.length; k++) scale = Math.max(scale, Math.abs(expected[k]));
+  assert.ok(scale > 0, `${what}: the reference is all zero`);
+  for (let k = 0; k < expected.length; k++) {
+    assert.ok(Math.abs(actual[k] - expected[k]) <= relTol * scale, `${what}, bin ${k}: ${actual[k]} vs ${expected[k]} (max ${scale})`);
+  }
+}
+
+describe('spectral features: fast paths against the textbook sums', () => {
+  it('a real FFT as a half-size complex FFT matches the direct DFT, whole or in part', () => {
+    const { normal } = rng(3);
+    for (const size of [8, 16, 32, 1024]) {
+      const plan = fftPlan(size);
+      const x = Float64Array.from({ length: size }, () => normal());
+      const X = directDft(x, size);
+      for (const last of [size / 2, size / 4, 1]) {
+        plan.real.set(x);
+        const s = realSpectrum(plan, last);
+        const expected: number[] = [];
+        const actual: number[] = [];
+        for (let k = 0; k <= last; k++) expected.push(X.re[k], X.im[k]);
+        for (let k = 0; k <= last; k++) actual.push(s[2 * k], s[2 * k + 1]);
+        assertSpectraClose(actual, expected, 1e-12, `size ${size}, bins 0..${last}`);
+      }
+    }
+  });
+
+  it('the power spectrum equals the scaled DFT of the windowed block (padded and not)', () => {
+    const { normal } = rng(5);
+    for (const n of [500, 512, 9]) {
+      const x = Array.from({ length: n }, (_, i) => 2 + Math.sin(i * 0.3) + 0.3 * normal());
+      const { m, X, sumW2 } = referenceBlock(x);
+      const expected = Array.from({ length: m / 2 + 1 }, (_, k) => ((X.re[k] ** 2 + X.im[k] ** 2) / (m * sumW2)) * (k === 0 || k === m / 2 ? 1 : 2));
+      const p = powerSpectrum(x, 1000);
+      assertSpectraClose(p.power, expected, 1e-10, `power spectrum of ${n} samples`);
+    }
+  });
+
+  it('the envelope spectrum equals the textbook Hilbert envelope, sampled at the envelope size', () => {
+    const { normal } = rng(8);
+    const fs = 1000;
+    // 500 samples (padded: the taper ends early), 512 with the default band, 16 where the envelope
+    // and the block share one FFT size.
+    for (const [n, band] of [[500, [100, 400]], [512, undefined], [16, undefined]] as const) {
+      const x = Array.from({ length: n }, (_, i) => (1 + 0.4 * Math.cos(2 * Math.PI * 23 * (i / fs))) * Math.sin(2 * Math.PI * 250 * (i / fs)) + 0.1 * normal());
+      const e = envelopeSpectrum(x, fs, band as [number, number] | undefined);
+      const { m, w, X } = referenceBlock(x);
+      const binHz = fs / m;
+      const kLo = Math.max(1, band ? Math.ceil(band[0] / binHz) : Math.ceil(m / 8));
+      const kHi = Math.min(m / 2 - 1, band ? Math.floor(band[1] / binHz) : m / 2 - 1);
+      const l = e.size;
+      const step = m / l;
+      // Analytic signal of the band: a(t) = (2/m) sum over the band of X[k] e^(2 pi i k t / m).
+      const env = new Float64Array(l);
+      const taper = new Float64Array(l);
+      for (let j = 0; j < l; j++) {
+        const t = j * step;
+        let re = 0;
+        let im = 0;
+        for (let k = kLo; k <= kHi; k++) {
+          const a = (2 * Math.PI * k * t) / m;
+          re += X.re[k] * Math.cos(a) - X.im[k] * Math.sin(a);
+          im += X.re[k] * Math.sin(a) + X.im[k] * Math.cos(a);
+        }
+        env[j] = (2 / m) * Math.hypot(re, im);
+        taper[j] = t < n ? w[t] : 0;
+      }
+      const meanEnv = env.reduce((s, v) => s + v, 0) / taper.reduce((s, v) => s + v, 0);
+      const R = directDft(env.map((v, j) => v - meanEnv * taper[j]), l);
+      const sumT2 = taper.reduce((s, v) => s + v * v, 0);
+      const expected = Array.from({ length: e.power.length }, (_, k) => ((R.re[k] ** 2 + R.im[k] ** 2) / (l * sumT2)) * (k === 0 || k === l / 2 ? 1 : 2));
+      assert.equal(e.binHz, binHz);
+      assertSpectraClose(e.power, expected, 1e-9, `envelope of ${n} samples, band ${band ?? 'default'}`);
+    }
+  });
+
+  it('give the same features for a block whatever was computed before (scratch buffers are reused)', () => {
+    const { normal } = rng(13);
+    const options = { bands: [[0, 100], [100, 400]] as [number, number][], bearing: BEARING_6205, shaftHz: 12 };
+    const a = Array.from({ length: 1000 }, (_, i) => Math.sin(i * 0.7) * (1 + 0.5 * Math.sin(i * 0.05)) + 0.2 * normal());
+    const b = Array.from({ length: 700 }, () => normal());
+    const first = spectralFeatures(a, 1000, SPECTRAL_FEATURES, options);
+    spectralFeatures(b, 1000, SPECTRAL_FEATURES, { ...options, envelopeBand: [50, 450] });
+    envelopeSpectrum(b.slice(0, 1000), 1000, [20, 480]);
+    spectralFeatures(a.slice(0, 512), 1000, SPECTRAL_FEATURES, options);
+    assert.deepEqual(spectralFeatures(a, 1000, SPECTRAL_FEATURES, options), first);
   });
 });
