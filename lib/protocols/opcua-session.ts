@@ -341,8 +341,11 @@ export class OpcuaConnection extends EventEmitter {
       if (!choice) throw new Error(`the server offers no security mode and policy this client speaks (it offers ${describeOffered(offered)})`);
       return choice;
     } finally {
-      if (this.client === probe) this.client = undefined;
-      await this.dispose(probe);
+      // close() may have taken and disposed the probe already.
+      if (this.client === probe) {
+        this.client = undefined;
+        await this.dispose(probe);
+      }
     }
   }
 
