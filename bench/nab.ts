@@ -1,11 +1,15 @@
-// npm run bench -- nab [--data DIR] [--out OUT] [--detector NAME] [--split]
+// npm run bench -- nab [--data DIR] [--out OUT] [--detector NAME] [--split] [--seeds N]
 // Scores every NAB file under DIR/data/<category>/ with one fixed detector configuration, writes NAB's
 // results layout and computes the normalised NAB scores with the project's own scorer.
+// --seeds N also reruns the surprise detector with N hash seeds (equivalent detectors whose context
+// hashes collide differently) and prints the spread: how much of a figure is luck.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { dataDir, finish, parseArgs, round } from './_shared';
 import { NAB_PROFILES, parseNabTimestamp, scoreCorpus, scoreFile, windowIndices, type NabFile } from '../lib/anomaly/nab-scorer';
 import { createUnivariate, DEFAULT_UNIVARIATE, UNIVARIATE_DETECTORS } from '../lib/anomaly/registry';
+import { SurpriseDetector } from '../lib/anomaly/surprise';
+import type { StreamingDetector } from '../lib/anomaly/detector';
 
 interface Series {
   category: string;
@@ -51,10 +55,10 @@ function readSeries(dir: string): Series[] {
   return out;
 }
 
-function runDetector(name: string, series: Series[]): { scores: Float64Array[]; seconds: number } {
+function runDetector(name: string, series: Series[], make: () => StreamingDetector = () => createUnivariate(name)): { scores: Float64Array[]; seconds: number } {
   const t0 = performance.now();
   const scores = series.map((s) => {
-    const d = createUnivariate(name);
+    const d = make();
     const out = new Float64Array(s.values.length);
     for (let i = 0; i < s.values.length; i++) out[i] = d.update(s.values[i], s.timestamps[i]);
     return out;
@@ -79,6 +83,35 @@ function evaluate(series: Series[], scores: Float64Array[]) {
   return NAB_PROFILES.map((p) => scoreCorpus(files, p));
 }
 
+/** Even files choose the threshold, odd files are scored with it (normalised, per profile). */
+function heldOut(series: Series[], scores: Float64Array[]): number[] {
+  const even = series.map((_, k) => k).filter((k) => k % 2 === 0);
+  const odd = series.map((_, k) => k).filter((k) => k % 2 === 1);
+  const design = evaluate(even.map((k) => series[k]), even.map((k) => scores[k]));
+  const heldFiles: NabFile[] = odd.map((k) => ({ name: series[k].key, timestamps: series[k].timestamps, scores: scores[k], windows: series[k].windows }));
+  return NAB_PROFILES.map((p, i) => {
+    const held = scoreCorpus(heldFiles, p);
+    const rawAtDesign = heldFiles.reduce((s, f) => s + scoreFile(f, p, design[i].threshold), 0);
+    return (100 * (rawAtDesign - held.nullRaw)) / (held.perfect - held.nullRaw);
+  });
+}
+
+function seedSpread(series: Series[], seeds: number): void {
+  const all: number[][] = [];
+  const held: number[][] = [];
+  for (let seed = 0; seed < seeds; seed++) {
+    const { scores } = runDetector('surprise', series, () => new SurpriseDetector({ seed }));
+    all.push(evaluate(series, scores).map((r) => r.normalised));
+    held.push(heldOut(series, scores));
+  }
+  const line = (rows: number[][], i: number) => {
+    const v = rows.map((r) => r[i]);
+    return `mean ${round(v.reduce((a, b) => a + b, 0) / v.length, 1)} (min ${round(Math.min(...v), 1)}, max ${round(Math.max(...v), 1)})`;
+  };
+  console.log(`\nsurprise over hash seeds 0-${seeds - 1}:`);
+  NAB_PROFILES.forEach((p, i) => console.log(`  ${p.name.padEnd(20)} all files ${line(all, i)}, held-out half ${line(held, i)}`));
+}
+
 function report(name: string, series: Series[], scores: Float64Array[], seconds: number, split: boolean) {
   const results = evaluate(series, scores);
   const [std, lowFp, lowFn] = results;
@@ -95,14 +128,10 @@ function report(name: string, series: Series[], scores: Float64Array[], seconds:
   if (split) {
     // Honesty check: the threshold chosen on even-indexed files, the score reported on odd ones.
     const even = series.map((_, k) => k).filter((k) => k % 2 === 0);
-    const odd = series.map((_, k) => k).filter((k) => k % 2 === 1);
     const design = evaluate(even.map((k) => series[k]), even.map((k) => scores[k]));
-    const heldFiles: NabFile[] = odd.map((k) => ({ name: series[k].key, timestamps: series[k].timestamps, scores: scores[k], windows: series[k].windows }));
+    const held = heldOut(series, scores);
     NAB_PROFILES.forEach((p, i) => {
-      const held = scoreCorpus(heldFiles, p);
-      const rawAtDesign = heldFiles.reduce((s, f) => s + scoreFile(f, p, design[i].threshold), 0);
-      const norm = (100 * (rawAtDesign - held.nullRaw)) / (held.perfect - held.nullRaw);
-      console.log(`  split ${p.name.padEnd(20)} design half ${round(design[i].normalised, 1)}, held-out half ${round(norm, 1)} (design threshold)`);
+      console.log(`  split ${p.name.padEnd(20)} design half ${round(design[i].normalised, 1)}, held-out half ${round(held[i], 1)} (design threshold)`);
     });
   }
   return { std, lowFp, lowFn };
@@ -130,6 +159,8 @@ function main(): void {
       seconds: round(seconds, 3),
     };
   }
+  const seeds = Number(args.seeds ?? 0);
+  if (seeds > 1) seedSpread(series, Math.min(Math.floor(seeds), 16));
   console.log(`results: ${out}`);
   finish(last);
 }

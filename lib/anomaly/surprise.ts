@@ -3,13 +3,16 @@
 //   quantisations (coarse and fine, linear and logarithmic);
 // - each sample activates a set of contexts, short quantised shapes at several scales (the value
 //   with the last one, two and three values; the value with the means over 4 and 16 samples; the
-//   local spread; with timestamps, the value and the recent means with the hour of day), looked up
+//   local spread; the slow shape, mean and spread over 64 samples, alone and with the short-term
+//   mean and spread; with timestamps, the value and the recent means with the hour of day), looked up
 //   in a decaying count table: the raw surprise is how new they are;
 // - a self-normalising layer compares each member's raw surprise with its own recent peak, so that
 //   one threshold fits every stream, and takes the members' geometric mean: only "the most unusual
 //   thing seen in a long while", in the eyes of every member, scores above 0.5;
+// - a score that does not beat every score of the last few samples is halved: one event (a spike
+//   and its echo as it leaves the short windows) gives one detection, not a train of them;
 // - after an alarm, re-alarms are damped for a while so that one event gives one detection.
-// Memory is fixed (a 32k count table and 16 recent values) whatever the stream length.
+// Memory is fixed (a 32k count table and 64 recent values) whatever the stream length.
 import { checkSnapshot, Ring, type DetectorSnapshot, type StreamingDetector } from './detector';
 
 export interface SurpriseOptions {
@@ -33,6 +36,13 @@ export interface SurpriseOptions {
   alarm?: number;
   /** Add hour-of-day contexts when timestamps are given (daily cycles: shifts, load, weather). */
   daily?: boolean;
+  /** Samples over which a score must be the highest to count in full (0 = off). */
+  newPeak?: number;
+  /**
+   * Seed of the context hashing. Any seed gives an equivalent detector; hash collisions differ, so
+   * the benchmark runs several to show how much a figure owes to them.
+   */
+  seed?: number;
 }
 
 const DEFAULTS: Required<SurpriseOptions> = {
@@ -49,9 +59,15 @@ const DEFAULTS: Required<SurpriseOptions> = {
   suppression: 100,
   alarm: 0.5,
   daily: true,
+  newPeak: 30,
+  seed: 0,
 };
 
 const TABLE = 1 << 15;
+/** Samples in the slow window (the longest time scale of the contexts). */
+const SLOW = 64;
+/** Seeds shift every context kind's hash salt by this much (an odd prime, far above the 16 kinds). */
+const SEED_STRIDE = 7919;
 
 /** One quantisation of the stream: levels per warm-up spread, linear or logarithmic. */
 export interface Member {
@@ -64,7 +80,7 @@ const DAMP = 0.5;
 export class SurpriseDetector implements StreamingDetector {
   readonly name = 'surprise';
   private readonly o: Required<SurpriseOptions>;
-  private readonly recent = new Ring(16);
+  private readonly recent = new Ring(SLOW);
   private readonly counts = new Float32Array(TABLE);
   private readonly countDecay: number;
   private readonly peakDecay: number;
@@ -74,9 +90,10 @@ export class SurpriseDetector implements StreamingDetector {
   private warm: number[] = [];
   private readonly members: Member[];
   private peaks: number[];
-  private readonly keys = new Int32Array(10);
-  private readonly stats = { m4: 0, m16: 0, sd16: 0 };
+  private readonly keys = new Int32Array(12);
+  private readonly stats = { m4: 0, m16: 0, sd16: 0, mSlow: 0, sdSlow: 0 };
   private sinceAlarm = -1;
+  private lastScores: Ring;
   private hour = -1;
 
   constructor(options: SurpriseOptions = {}) {
@@ -85,9 +102,12 @@ export class SurpriseDetector implements StreamingDetector {
     if (this.members.length === 0 || this.members.some((m) => !(m.resolution > 0))) throw new Error('members need a positive resolution each');
     this.peaks = this.members.map(() => 0);
     for (const [k, v] of Object.entries(this.o)) {
-      if (typeof v === 'boolean' || Array.isArray(v)) continue;
+      if (typeof v === 'boolean' || Array.isArray(v) || k === 'seed' || k === 'newPeak') continue;
       if (!(typeof v === 'number' && Number.isFinite(v) && v > 0)) throw new Error(`${k} must be a positive number, got ${v}`);
     }
+    if (!(Number.isInteger(this.o.seed) && this.o.seed >= 0)) throw new Error(`seed must be a whole number >= 0, got ${this.o.seed}`);
+    if (!(Number.isInteger(this.o.newPeak) && this.o.newPeak >= 0 && this.o.newPeak <= 1000)) throw new Error(`newPeak must be a whole number in [0, 1000], got ${this.o.newPeak}`);
+    this.lastScores = new Ring(Math.max(1, this.o.newPeak));
     if (this.o.warmup < 10) throw new Error(`warmup must be at least 10 samples, got ${this.o.warmup}`);
     this.countDecay = 1 - 1 / (this.o.memory * 4);
     this.peakDecay = Math.pow(0.5, 1 / this.o.peakHalfLife);
@@ -119,7 +139,7 @@ export class SurpriseDetector implements StreamingDetector {
       for (let i = 0; i < TABLE; i++) this.counts[i] *= decay;
     }
     if (this.n <= this.o.warmup + this.o.settle) return 0;
-    return this.suppress(r / (1 + r));
+    return this.suppress(this.newPeakOnly(r / (1 + r)));
   }
 
   private setScale(): void {
@@ -138,28 +158,39 @@ export class SurpriseDetector implements StreamingDetector {
     return Math.floor(m.compress ? m.resolution * Math.sign(u) * Math.log1p(Math.abs(u)) : m.resolution * u);
   }
 
-  /** Means over 4 and 16 samples and the spread over 16, shared by the members. */
+  /** Means over 4, 16 and 64 samples and the spreads over 16 and 64, shared by the members. */
   private windowStats(): void {
     const r = this.recent;
     const len = r.length;
+    const len16 = Math.min(16, len);
     let s4 = 0;
     let s16 = 0;
-    let q16 = 0;
+    let sSlow = 0;
     for (let k = 0; k < len; k++) {
       const v = r.back(k);
       if (k < 4) s4 += v;
-      s16 += v;
-      q16 += v * v;
+      if (k < 16) s16 += v;
+      sSlow += v;
     }
     const w = this.stats;
     w.m4 = s4 / Math.min(4, len);
-    w.m16 = s16 / len;
-    w.sd16 = Math.sqrt(Math.max(0, q16 / len - w.m16 * w.m16));
+    w.m16 = s16 / len16;
+    w.mSlow = sSlow / len;
+    // Spreads from deviations (not sums of squares): values up to 1e9 would lose all precision.
+    let q16 = 0;
+    let qSlow = 0;
+    for (let k = 0; k < len; k++) {
+      const v = r.back(k);
+      if (k < 16) q16 += (v - w.m16) ** 2;
+      qSlow += (v - w.mSlow) ** 2;
+    }
+    w.sd16 = Math.sqrt(q16 / len16);
+    w.sdSlow = Math.sqrt(qSlow / len);
   }
 
   private novelty(index: number): number {
     const member = this.members[index];
-    const salt = 16 * index;
+    const salt = 16 * index + SEED_STRIDE * this.o.seed;
     const r = this.recent;
     const w = this.stats;
     const spread = Math.round((member.resolution * w.sd16) / this.scale);
@@ -178,7 +209,11 @@ export class SurpriseDetector implements StreamingDetector {
     keys[5] = hash3(salt + 6, a, p3, 0);
     keys[6] = hash3(salt + 7, a, 0, 0);
     keys[7] = hash3(salt + 8, c, spread, 0);
-    let used = 8;
+    // The slow shape: a drift or a change in variability that no short context sees.
+    const slowSpread = Math.round((member.resolution * w.sdSlow) / this.scale);
+    keys[8] = hash3(salt + 11, this.level(w.mSlow, member), slowSpread, 0);
+    keys[9] = hash3(salt + 13, c, spread, slowSpread);
+    let used = 10;
     if (this.hour >= 0 && this.o.daily) {
       keys[used++] = hash3(salt + 9, a, this.hour, 0);
       keys[used++] = hash3(salt + 10, m4, c, this.hour);
@@ -191,6 +226,15 @@ export class SurpriseDetector implements StreamingDetector {
       this.counts[keys[k]] = cnt + 1;
     }
     return novel / used;
+  }
+
+  private newPeakOnly(score: number): number {
+    if (this.o.newPeak === 0) return score;
+    const last = this.lastScores;
+    let best = 0;
+    for (let k = 0; k < last.length; k++) best = Math.max(best, last.back(k));
+    last.push(score);
+    return score > best ? score : score * DAMP;
   }
 
   private suppress(score: number): number {
@@ -214,6 +258,7 @@ export class SurpriseDetector implements StreamingDetector {
         warm: [...this.warm],
         peaks: [...this.peaks],
         sinceAlarm: this.sinceAlarm,
+        lastScores: this.lastScores.toJSON(),
         recent: this.recent.toJSON(),
         counts: sparse(this.counts),
       },
@@ -228,6 +273,8 @@ export class SurpriseDetector implements StreamingDetector {
     this.warm = [...(s.warm as number[])];
     this.peaks = [...(s.peaks as number[])];
     this.sinceAlarm = s.sinceAlarm;
+    // Snapshots from before the new-peak rule have no recent scores: start with none.
+    this.lastScores.load(Array.isArray(s.lastScores) ? (s.lastScores as number[]) : []);
     this.recent.load(s.recent);
     this.counts.fill(0);
     for (const [i, v] of s.counts as Array<[number, number]>) this.counts[i] = v;

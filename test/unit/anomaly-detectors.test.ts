@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createUnivariate, UNIVARIATE_DETECTORS } from '../../lib/anomaly/registry';
+import { SurpriseDetector } from '../../lib/anomaly/surprise';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -77,3 +78,27 @@ for (const name of Object.keys(UNIVARIATE_DETECTORS)) {
     });
   });
 }
+
+describe('surprise detector options', () => {
+  const run = (d: SurpriseDetector, values: number[]) => values.map((v, i) => d.update(v, i * 1000));
+
+  it('flags the spike and keeps quiet whatever its hash seed', () => {
+    for (const seed of [1, 2]) {
+      const quiet = run(new SurpriseDetector({ seed }), series(1)).slice(1000);
+      assert.ok(quiet.filter((x) => x >= ALARM).length <= 10, `seed ${seed}: too many alarms on noise`);
+      const spike = run(new SurpriseDetector({ seed }), series(2, (i, x) => (i === 3000 ? x + 12 : x)));
+      assert.ok(maxIn(spike, 3000, 3002) >= ALARM, `seed ${seed}: spike missed`);
+    }
+    assert.throws(() => new SurpriseDetector({ seed: -1 }), /seed/);
+    assert.throws(() => new SurpriseDetector({ newPeak: 1.5 }), /newPeak/);
+  });
+
+  it('gives one event fewer alarms when a score must beat the recent ones to count', () => {
+    // A burst of spikes, each new at first (re-alarm damping off, to see this rule alone).
+    const values = series(6, (i, x) => (i >= 3000 && i < 3040 && i % 4 === 0 ? x + 10 : x));
+    const alarms = (newPeak: number) => run(new SurpriseDetector({ newPeak, suppression: 1 }), values).slice(3000, 3100).filter((x) => x >= ALARM).length;
+    const withRule = alarms(30);
+    assert.ok(withRule >= 1, 'the burst is still flagged');
+    assert.ok(withRule < alarms(0), `${withRule} alarms with the rule, ${alarms(0)} without`);
+  });
+});
