@@ -1,6 +1,7 @@
 // OPC UA server process killed with SIGKILL while a read and the subscription's publish requests are
-// in flight, then started again on its port: the read fails to Catch, stale data is flagged, and data
-// and reads are back within 5 s of the server's return. (Kept apart: a child server takes seconds to start.)
+// in flight, then started again on its port: the read fails to Catch, stale data is flagged, data and
+// reads are back within 5 s of the server's return, and a write sent while it is down fails and is
+// never replayed. (A file of its own: a child server takes seconds to start.)
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,8 +21,9 @@ function flow(url: string) {
     endpointConfig(url),
     { id: 'sub', type: 'millwright-opcua-subscribe', endpoint: 'ep', items: [{ nodeId: 'ns=2;s=Counter', tag: 'count' }, { nodeId: 'ns=2;s=Temperature', tag: 'temp' }], publishingInterval: 100, samplingInterval: 50, queueSize: 10, output: 'change', wires: [['out']] },
     { id: 'out', type: 'helper' },
-    { id: 'rd', type: 'millwright-opcua-read', endpoint: 'ep', items: [{ nodeId: 'ns=2;s=Temperature', tag: 'temp' }], output: 'all', timeout: 2000, wires: [['read']] },
+    { id: 'rd', type: 'millwright-opcua-read', endpoint: 'ep', items: [{ nodeId: 'ns=2;s=Temperature', tag: 'temp' }, { nodeId: 'ns=2;s=Setpoint', tag: 'sp' }], output: 'all', timeout: 2000, wires: [['read']] },
     { id: 'read', type: 'helper' },
+    { id: 'wr', type: 'millwright-opcua-write', endpoint: 'ep', nodeId: 'ns=2;s=Setpoint', writeEnabled: true, limits: [], timeout: 1000, wires: [[]] },
     ...catcher(null),
   ];
 }
@@ -65,6 +67,10 @@ describe('OPC UA server process killed mid-request', () => {
     assert.ok(readFailed() && reads.length === 0, `the read failed rather than answered: ${JSON.stringify(reads[0]?.payload)}`);
     await w.until('both tags flagged stale', () => new Set(w.samplesSince(down).filter((s) => s.quality === 'bad').map((s) => s.tag)).size === 2, 5000);
     proxy.latencyMs = 0;
+    // a write while the server is down fails to Catch; it must never be replayed once the server is back
+    getNode('wr').receive({ payload: 77 });
+    await w.until('the write fails to Catch', () => w.caughtFrom.includes('wr'), 5000);
+    assert.match(w.caught[w.caughtFrom.indexOf('wr')], /not connected|closed|lost|refused|disconnected/);
 
     server = await startChildServer(port, serverPki);
     const back = w.msgs.length;
@@ -75,9 +81,12 @@ describe('OPC UA server process killed mid-request', () => {
     }, RETURN_BOUND_MS);
     assertNoDuplicates(w.samplesSince(0), 'killed');
     const before = reads.length;
+    await sleep(500);
     getNode('rd').receive({ payload: 'again' });
     await w.until('a read after the restart', () => reads.length > before, RETURN_BOUND_MS);
     assert.equal(reads.at(-1)!.payload[0].quality, 'good');
-    reportFault('opcua', 'server process killed (SIGKILL) mid-request, restarted', { survived: true, reconnectMs, caught: w.caught });
+    assert.equal(reads.at(-1)!.payload[1].value, 50, 'the write that failed during the outage was not replayed');
+    reportFault('opcua', 'server process killed (SIGKILL) mid-request, restarted', { survived: true, reconnectMs, caught: w.caught.filter((_, i) => w.caughtFrom[i] !== 'wr') });
+    reportFault('opcua', 'write during an outage', { survived: true, caught: w.caught.filter((_, i) => w.caughtFrom[i] === 'wr') });
   });
 });
