@@ -27,6 +27,8 @@ export interface TwoStageConfig {
   confidence: number;
   /** Forgetting half-life of the degradation fit as a share of the fleet's mean life. */
   halfLifeShare: number;
+  /** Smallest Weibull shape of the lifetime priors (see WeibullPosteriorOptions for the default). */
+  minShape?: number;
 }
 
 export interface TwoStageModel {
@@ -71,7 +73,8 @@ export function fitTwoStage(fleet: readonly FleetRun[], config: TwoStageConfig):
   if (!(config.halfLifeShare > 0)) throw new Error(`two-stage model: halfLifeShare must be > 0, got ${config.halfLifeShare}`);
   fleet.forEach((r, i) => checkRun(r, `fleet run ${i}`));
   const life = (r: FleetRun) => r.t[r.t.length - 1] - r.t[0];
-  const lifetimes = fitWeibullPosterior(fleet.map((r) => ({ time: life(r), failed: true })));
+  const shapes = config.minShape === undefined ? {} : { minShape: config.minShape };
+  const lifetimes = fitWeibullPosterior(fleet.map((r) => ({ time: life(r), failed: true })), shapes);
   const after = fleet
     .map((r) => ({ r, i: onsetIndex(r.hi, config.onset) }))
     .filter(({ i }) => i >= 0)
@@ -83,7 +86,7 @@ export function fitTwoStage(fleet: readonly FleetRun[], config: TwoStageConfig):
   return {
     config,
     lifetimes,
-    afterOnset: durations.length >= 2 ? fitWeibullPosterior(durations.map((time) => ({ time, failed: true }))) : null,
+    afterOnset: durations.length >= 2 ? fitWeibullPosterior(durations.map((time) => ({ time, failed: true })), shapes) : null,
     typicalAfterOnset: durations.length > 0 ? median(durations) : median(fleet.map(life)),
     prior: withTrend.length > 0 ? fitDegradationPrior(config.kind, withTrend, 0) : undefined,
     failureLevels,

@@ -10,7 +10,7 @@
 //   p(sigma | data) ∝ sigma^-r exp(sum_failed ln t / sigma) A^-r
 //   P(T > t | data, sigma) = (A / (A + t^shape))^r
 // RUL given survival to `usage` conditions the same mixture on T > usage. The prior is truncated to a
-// range of shapes (default 1..50, see WeibullPosteriorOptions).
+// range of shapes (default 0.5..50, see WeibullPosteriorOptions).
 import { summariseSamples } from './distribution';
 import type { Lifetime, WeibullPrediction } from './weibull';
 
@@ -38,9 +38,10 @@ function logSumExp(xs: readonly number[]): number {
 
 export interface WeibullPosteriorOptions {
   /**
-   * Smallest shape the prior allows. Default 1: wear-out, the hazard does not fall with age (what a
-   * RUL model of a wearing component assumes). Lower it for populations with infant mortality; with
-   * very few failures the shapes below 1 make the upper tail enormous.
+   * Smallest shape the prior allows. Default 0.5: no strong infant mortality, as for wearing parts.
+   * With 3 failures its 90 % intervals covered 85-89 % of new lifetimes drawn with true shapes 1-3
+   * (simulation); 0.05 (the plain reference prior) covered 90 % at any shape but its upper bounds run
+   * to thousands of lives; 1 (wear-out) is narrower still and covered only 72-87 %.
    */
   minShape?: number;
   /** Largest shape the prior allows (default 50). */
@@ -48,7 +49,7 @@ export interface WeibullPosteriorOptions {
 }
 
 export function fitWeibullPosterior(lifetimes: readonly Lifetime[], options: WeibullPosteriorOptions = {}): WeibullPosterior {
-  const minShape = options.minShape ?? 1;
+  const minShape = options.minShape ?? 0.5;
   const maxShape = options.maxShape ?? 50;
   if (!(minShape > 0 && maxShape > minShape && Number.isFinite(maxShape))) throw new Error(`Weibull model: need 0 < minShape < maxShape, got ${minShape} and ${maxShape}`);
   const sigmaMin = 1 / maxShape;
