@@ -51,10 +51,17 @@ function load(dir: string, spec: (typeof FAILED)[number], peersToo: boolean): Be
     if (b) channels.set(b, [...(channels.get(b) ?? []), i]);
   });
   if (!channels.has(spec.bearing)) throw new Error(`${spec.file}: no column for "${spec.bearing}"`);
-  const rows = lines.slice(1, spec.dropLast ? -1 : undefined).map((l) => l.split(','));
+  const used = [...channels.values()].flat();
+  // Rows with a bad time stamp or a missing value are skipped rather than read as zero.
+  const rows = lines
+    .slice(1, spec.dropLast ? -1 : undefined)
+    .map((l) => l.split(','))
+    .filter((r) => Number.isFinite(Date.parse(r[0].replace(' ', 'T') + 'Z')) && used.every((i) => r[i] !== undefined && r[i].trim() !== '' && Number.isFinite(Number(r[i]))));
+  if (rows.length < 2 * BASELINE) throw new Error(`${spec.file}: only ${rows.length} usable rows`);
   const signal = (idx: number[]) => rows.map((r) => idx.reduce((s, i) => s + Number(r[i]), 0) / idx.length);
   const own = signal(channels.get(spec.bearing) as number[]);
-  const peers = peersToo ? [...channels].filter(([b]) => b !== spec.bearing).map(([, idx]) => signal(idx)) : [];
+  const baselineOk = (x: number[]) => x.slice(0, BASELINE).reduce((s, v) => s + v, 0) > 0;
+  const peers = peersToo ? [...channels].filter(([b]) => b !== spec.bearing).map(([, idx]) => signal(idx)).filter(baselineOk) : [];
   const t0 = Date.parse(rows[0][0].replace(' ', 'T') + 'Z');
   const t = rows.map((r) => (Date.parse(r[0].replace(' ', 'T') + 'Z') - t0) / 3.6e6);
   return { name: spec.name, test: spec.file, t, hi: relativeIndicator(own, peers, { baseline: BASELINE, smoothing: SMOOTHING }) };
