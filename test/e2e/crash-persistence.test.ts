@@ -2,10 +2,11 @@
 // saving both continuously, and is killed with SIGKILL many times over: at random moments, and (every
 // other round) the moment a temporary file shows a write under way. After every
 // kill each state file still parses, holds a state no older than the last save seen on disk before the
-// kill, and the restarted runtime loads exactly that state.
+// kill, and the restarted runtime loads exactly that state; a full redeploy at the end keeps it too.
 // MILLWRIGHT_CRASH_KILLS sets the number of kills (default 10; the figures in bench/RESULTS.md used more).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { isDeepStrictEqual } from 'node:util';
 import { currentStatuses } from './support/crash-statuses';
 import { makeUserDir, removeDir, startNodeRed, type RunningNodeRed } from './support/packed-node-red';
 import {
@@ -57,21 +58,35 @@ async function loadedState(red: RunningNodeRed): Promise<SavedState & { sinkStat
   }
 }
 
+const comparable = ({ keys, cachedKeys, seq, alarms }: SavedState): SavedState => ({ keys, cachedKeys, seq, alarms });
+
+/**
+ * The loaded state once every node finished loading: nothing reaches the nodes before the test says
+ * run, so the state can only move from "not loaded yet" to "loaded"; waits (at most 10 s) for `expected`.
+ */
+async function settledState(red: RunningNodeRed, expected: SavedState): Promise<SavedState & { sinkStatus: string; detectorStatus: string }> {
+  const until = Date.now() + 10_000;
+  for (;;) {
+    const state = await loadedState(red);
+    if (isDeepStrictEqual(comparable(state), expected) || Date.now() > until) return state;
+    await sleep(200);
+  }
+}
+
 describe('persistence under crash (kill -9 of a started Node-RED)', () => {
-  it(`${KILLS} kills at random moments: no corrupt file, and each restart loads the last state saved before the kill`, async () => {
+  it(`${KILLS} kills at random moments: no corrupt file, and each restart (and a redeploy) loads the last state saved`, async () => {
     const userDir = makeUserDir();
     let red: RunningNodeRed | undefined;
-    const figures = { kills: 0, killsDuringWrite: 0, corrupt: 0, recovered: 0, savesSeen: 0, filesChecked: 0, tempsLeft: 0, keys: 0, cachedKeys: 0, seq: 0 };
+    const figures = { kills: 0, killsDuringWrite: 0, redeploys: 0, corrupt: 0, recovered: 0, savesSeen: 0, filesChecked: 0, tempsLeft: 0, keys: 0, cachedKeys: 0, seq: 0 };
     try {
       // The state on disk right after the previous kill: what the next start must load.
       let onDisk: SavedState = { keys: 0, cachedKeys: 0, seq: 0, alarms: [] };
       for (let round = 0; round <= KILLS; round++) {
         red = await startNodeRed(userDir, { flows: crashFlow(), settings: CRASH_SETTINGS });
-        const loaded = await loadedState(red);
+        const loaded = await settledState(red, onDisk);
         assert.doesNotMatch(loaded.sinkStatus, /could not restore|damaged/, `round ${round}: the alarm file loaded cleanly`);
         assert.doesNotMatch(loaded.detectorStatus, /could not restore/, `round ${round}: the models loaded cleanly`);
-        const { keys, cachedKeys, seq, alarms } = loaded;
-        assert.deepEqual({ keys, cachedKeys, seq, alarms }, onDisk, `round ${round}: the restart loaded the state saved before the kill`);
+        assert.deepEqual(comparable(loaded), onDisk, `round ${round}: the restart loaded the state saved before the kill`);
         if (round > 0) figures.recovered++;
         if (round === KILLS) break;
 
@@ -114,6 +129,28 @@ describe('persistence under crash (kill -9 of a started Node-RED)', () => {
         assert.ok(after.value.seq >= seen.seq, `round ${round}: the alarms on disk (event ${after.value.seq}) are older than ones saved before the kill (${seen.seq})`);
         onDisk = after.value;
       }
+      // A full redeploy closes every node (each saves) and starts new ones, which load what was saved.
+      const live = red;
+      assert.ok(live && live.alive(), 'the runtime of the last round is up');
+      await json(`${live.url}/crash/run`, { method: 'POST' });
+      await sleep(2000);
+      await json(`${live.url}/crash/stop`, { method: 'POST' });
+      await sleep(1500); // the alert sink saves at most once a second
+      const deploy = await fetch(`${live.url}/flows`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'node-red-deployment-type': 'full' },
+        body: JSON.stringify(crashFlow()),
+      });
+      assert.ok(deploy.ok, `deploy: HTTP ${deploy.status}`);
+      await loadedState(live);
+      await sleep(1000); // the cached store flushes what the closing nodes saved
+      const saved = readSaved(userDir);
+      assert.ok(saved.ok, !saved.ok ? saved.error : '');
+      const redeployed = await settledState(live, saved.value);
+      assert.deepEqual(comparable(redeployed), saved.value, 'after a full redeploy the nodes hold the state they saved');
+      figures.redeploys++;
+      assert.ok(saved.value.keys > onDisk.keys, 'the detector learnt more before the redeploy');
+      onDisk = saved.value;
       figures.keys = onDisk.keys;
       figures.cachedKeys = onDisk.cachedKeys;
       figures.seq = onDisk.seq;

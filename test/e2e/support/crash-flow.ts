@@ -25,7 +25,7 @@ context.set('n', n);
 const sample = { topic: 'k' + Math.floor(Date.now() / 1000), payload: Math.sin(n / 3) + Math.random() * 0.1 };
 const alarm = n % 3 === 0 ? { topic: 's' + (n % 20), payload: Math.random() < 0.5 } : null;
 return [sample, alarm];`;
-const RUN = `global.set('run', true); msg.payload = { run: true }; return msg;`;
+const RUN = `const run = msg.req.params.what === 'run'; global.set('run', run); msg.payload = { run }; return msg;`;
 const DETECTOR_CONFIG = { detector: 'surprise', learnSamples: 20, learnSeconds: 0, falseAlarmRate: 1, hysteresis: 0.8, suppression: 10, regimes: 0, contextFeatures: '', adapt: false, onnxModel: '' };
 
 export function crashFlow(): unknown[] {
@@ -37,7 +37,7 @@ export function crashFlow(): unknown[] {
     { id: DETECTOR, type: 'millwright-anomaly-detector', z, ...DETECTOR_CONFIG, store: 'file', wires: [[]] },
     { id: CACHED_DETECTOR, type: 'millwright-anomaly-detector', z, ...DETECTOR_CONFIG, store: 'cached', wires: [[]] },
     { id: SINK, type: 'millwright-alert-sink', z, name: '', store: '', area: 'plant', chatterCount: 0, floodCount: 0, wires: [[], [], []] },
-    { id: 'crash_run_in', type: 'http in', z, url: '/crash/run', method: 'post', wires: [['crash_run']] },
+    { id: 'crash_run_in', type: 'http in', z, url: '/crash/:what', method: 'post', wires: [['crash_run']] },
     { id: 'crash_run', type: 'function', z, func: RUN, outputs: 1, wires: [['crash_out']] },
     { id: 'crash_out', type: 'http response', z, statusCode: '', headers: {}, wires: [] },
   ];
