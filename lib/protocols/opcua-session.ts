@@ -110,6 +110,8 @@ export class OpcuaConnection extends EventEmitter {
   private readonly authRetryMs: number;
   private readonly keepAliveMs: number;
   private readonly timers: Timers;
+  /** How long establishing the channel took when it last worked (see channelBoundMs). */
+  private lastChannelMs: number | undefined;
   /** Sessions ever created, for diagnostics and leak tests. */
   sessionsCreated = 0;
 
@@ -138,6 +140,17 @@ export class OpcuaConnection extends EventEmitter {
   get unencrypted(): boolean {
     const mode = this.security?.mode ?? (this.options.securityMode === 'auto' ? 'SignAndEncrypt' : this.options.securityMode);
     return isUnencrypted({ securityMode: mode });
+  }
+
+  /**
+   * Bound on establishing the channel (TCP, Hello, secure channel). Until one worked, the connect
+   * timeout (a first connect may even create the client certificate); after that 3x what it took, at
+   * least 3 s, so an attempt swallowed by a dead link is given up early and the next one finds the
+   * server within a few seconds of its return, not after the full connect timeout.
+   */
+  private get channelBoundMs(): number {
+    if (this.lastChannelMs === undefined) return this.connectTimeoutMs;
+    return Math.min(this.connectTimeoutMs, Math.max(3000, 3 * this.lastChannelMs));
   }
 
   /** Starts connecting (once); reconnects forever until close(). */
@@ -252,6 +265,7 @@ export class OpcuaConnection extends EventEmitter {
         : { state: 'reconnecting', attempt: this.attempt, message: `reconnecting (attempt ${this.attempt})` },
     );
     let client: OPCUAClient | undefined;
+    const startedAt = Date.now();
     try {
       const certificateManager = await this.certificates();
       const security = this.options.securityMode === 'auto' ? await this.discoverSecurity(gen, url, certificateManager) : { mode: this.options.securityMode, policy: this.options.securityPolicy };
@@ -263,7 +277,9 @@ export class OpcuaConnection extends EventEmitter {
       client.on('close', lost('connection closed'));
       // An 'error' event without a listener would throw out of node-opcua and end the process.
       (client as unknown as NodeJS.EventEmitter).on('error', (err: Error) => this.log('warn', `client error: ${errorMessage(err)}`));
-      await withTimeout(client.connect(url), this.connectTimeoutMs, 'connect timed out');
+      const channelStart = Date.now();
+      await withTimeout(client.connect(url), this.channelBoundMs, 'connect timed out');
+      this.lastChannelMs = Date.now() - channelStart;
       if (gen !== this.generation) throw new Superseded();
       const session = await withTimeout(client.createSession(this.identity()), this.connectTimeoutMs, 'create session timed out');
       if (gen !== this.generation) throw new Superseded();
@@ -292,7 +308,9 @@ export class OpcuaConnection extends EventEmitter {
       const explained = explainConnectError(raw, url);
       const auth = AUTH_FAILURE.test(raw);
       this.attempt++;
-      const delay = auth ? this.authRetryMs : backoffDelay(this.attempt, this.backoff);
+      // an attempt that timed out has already waited that long: count it towards the pause
+      const waited = /timed out/.test(raw) ? Date.now() - startedAt : 0;
+      const delay = auth ? this.authRetryMs : Math.max(0, backoffDelay(this.attempt, this.backoff) - waited);
       if (explained !== this.lastError) this.log('warn', `${url}: ${explained}`);
       this.lastError = explained;
       this.setState({ state: 'error', attempt: this.attempt, message: explained, error: explained, retryInMs: delay });
@@ -328,7 +346,7 @@ export class OpcuaConnection extends EventEmitter {
     (probe as unknown as NodeJS.EventEmitter).on('error', (err: Error) => this.log('warn', `discovery client error: ${errorMessage(err)}`));
     this.client = probe; // so close() can cut a discovery short
     try {
-      await withTimeout(probe.connect(url), this.connectTimeoutMs, 'connect timed out');
+      await withTimeout(probe.connect(url), this.channelBoundMs, 'connect timed out');
       if (gen !== this.generation) throw new Superseded();
       const endpoints = await withTimeout(probe.getEndpoints(), this.connectTimeoutMs, 'endpoint discovery timed out');
       if (gen !== this.generation) throw new Superseded();
