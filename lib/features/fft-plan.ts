@@ -75,10 +75,7 @@ export function fftPlan(size: number): FftPlan {
 export function realSpectrum(plan: FftPlan, last: number): Float64Array {
   const size = plan.size;
   const m = size / 2;
-  if (plan.twiddle.length === 0) plan.twiddle = twiddles(size);
-  const halfPlan = fftPlan(m);
-  const z = halfPlan.complexOut;
-  halfPlan.fft.transform(z, plan.real);
+  const z = packedTransform(plan);
   const x = plan.spectrum;
   const tw = plan.twiddle;
   // k = 0 and k = M: the sums of the even and odd samples, added and subtracted.
@@ -114,6 +111,17 @@ export function realSpectrum(plan: FftPlan, last: number): Float64Array {
     }
   }
   return x;
+}
+
+/**
+ * The first half of realSpectrum: Z, the FFT of size/2 of plan.real read as complex pairs, in the
+ * half-size plan's output array; plan.twiddle is ready for the split afterwards.
+ */
+export function packedTransform(plan: FftPlan): number[] {
+  if (plan.twiddle.length === 0) plan.twiddle = twiddles(plan.size);
+  const halfPlan = fftPlan(plan.size / 2);
+  halfPlan.fft.transform(halfPlan.complexOut, plan.real);
+  return halfPlan.complexOut;
 }
 
 /** cos and sin of 2 pi k / size for k = 0 .. size/2, exact at the quarter and half turns. */
