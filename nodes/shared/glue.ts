@@ -7,7 +7,12 @@ export type Done = (err?: Error) => void;
 
 export function errorText(err: unknown): string {
   if (err instanceof Error) return err.message;
-  return typeof err === 'string' ? err : JSON.stringify(err);
+  if (typeof err === 'string') return err;
+  try {
+    return JSON.stringify(err) ?? String(err);
+  } catch {
+    return Object.prototype.toString.call(err); // circular or nested too deep to print
+  }
 }
 
 export function asError(err: unknown): Error {
@@ -35,7 +40,8 @@ export function onInput(
   node: Node,
   handler: (msg: NodeMessageInFlow, send: Send, done: Done) => void | Promise<void>,
 ): void {
-  node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => {
+  node.on('input', (msg: NodeMessageInFlow, send: Send, rawDone: Done) => {
+    const done = doneThatNeverThrows(node, msg, rawDone);
     const fail = (err: unknown) => {
       status.error(node, errorText(err));
       done(asError(err));
@@ -47,6 +53,27 @@ export function onInput(
       fail(err);
     }
   });
+}
+
+/**
+ * Node-RED copies the msg for Catch nodes inside done(err); a msg it cannot copy (nested thousands of
+ * levels deep) makes that copy throw, which from a promise or callback would end the whole runtime.
+ * The error then reaches Catch with the msg's id and topic only.
+ */
+function doneThatNeverThrows(node: Node, msg: NodeMessageInFlow, done: Done): Done {
+  return (err?: Error) => {
+    try {
+      done(err);
+    } catch (deliveryErr) {
+      try {
+        const summary = { _msgid: msg._msgid, ...(typeof msg.topic === 'string' ? { topic: msg.topic } : {}) };
+        if (err) node.error(`${errorText(err)} (msg not attached: ${errorText(deliveryErr)})`, summary);
+        else node.error(`msg could not be completed: ${errorText(deliveryErr)}`, summary);
+      } catch {
+        // nothing left to report with; the red status already shows the failure
+      }
+    }
+  };
 }
 
 /** Runs a callback from a timer or event without letting an exception escape. */
