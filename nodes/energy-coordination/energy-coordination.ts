@@ -6,6 +6,7 @@ import { parseProblem, type ProblemInput } from '../../lib/energy/problem';
 import { startPlan } from '../../lib/energy/scheduler';
 import { assignmentCommands, mergeOffers, type GatewayOffer, type PlantTariff } from '../../lib/edge/plant-coordination';
 import { PlantCoordinator, type CoordinationRole } from '../../lib/edge/plant-coordinator';
+import { isUnencryptedBrokerUrl } from '../../lib/edge/mqtt-link';
 import { errorText, onInput, status, refuseForBadConfig, numberSetting } from '../shared/glue';
 
 interface EnergyCoordinationDef extends NodeDef {
@@ -56,12 +57,17 @@ export = function register(RED: NodeAPI): void {
     let tariffBase: Omit<PlantTariff, 'startTime'>;
     let timeLimitSeconds: number;
     let role: CoordinationRole = 'follower';
+    let healthy = (text: string) => status.ok(node, text);
     try {
       const intervalMinutes = numberSetting(config.intervalMinutes, 'Interval', 15, 1);
       const horizon = Math.floor(numberSetting(config.horizon, 'Horizon', 96, 1));
       tariffBase = { intervalMinutes, horizon, prices: parsePrices(config.prices), demandCharge: numberSetting(config.demandCharge, 'Demand charge', 0) };
       timeLimitSeconds = numberSetting(config.timeLimit, 'Time limit', 5, 0.1);
       const url = config.broker || 'mqtt://127.0.0.1:1883';
+      // Over a plain broker URL, every healthy state shows yellow with the reason, as UNS publish does.
+      const unencrypted = isUnencryptedBrokerUrl(url);
+      healthy = (text: string) => (unencrypted ? status.warn(node, `${text} (unencrypted)`) : status.ok(node, text));
+      if (unencrypted) node.warn(`unencrypted: ${url} carries plans and offers in clear text; use mqtts:// and a broker account for this gateway`);
       coordinator = new PlantCoordinator({
         url,
         gatewayId: config.gatewayId || 'gateway',
@@ -77,18 +83,18 @@ export = function register(RED: NodeAPI): void {
         },
         onRole: (r, holder) => {
           role = r;
-          if (r === 'coordinator') status.ok(node, 'coordinator');
-          else status.ok(node, `follower of ${holder ?? '?'}`);
+          if (r === 'coordinator') healthy('coordinator');
+          else healthy(`follower of ${holder ?? '?'}`);
         },
         onAssignment: (a) => {
           const commands = assignmentCommands(a);
-          status.ok(node, `${role === 'coordinator' ? 'coordinator' : 'follower'}: ${a.loads.length} loads planned, plant peak ${a.plantPeakKw.toFixed(0)} kW`);
+          healthy(`${role === 'coordinator' ? 'coordinator' : 'follower'}: ${a.loads.length} loads, peak ${a.plantPeakKw.toFixed(0)} kW`);
           node.send([{ topic: 'assignment', payload: a }, null]);
           for (const c of commands) node.send([null, { topic: c.loadId, payload: c }]);
         },
         onError: (err) => status.error(node, errorText(err)),
         onConnection: (connected) => {
-          if (connected) status.ok(node, `connected, ${role}`);
+          if (connected) healthy(`connected, ${role}`);
           else status.error(node, `broker unreachable: keeping the last plan, reconnecting`);
         },
       });
@@ -107,7 +113,7 @@ export = function register(RED: NodeAPI): void {
       const now = Date.now();
       parseProblem(mergeOffers([{ ...offer, gatewayId: config.gatewayId || 'gateway', at: now }], { ...tariffBase, startTime: intervalStart(now, tariffBase.intervalMinutes ?? 15) }), now);
       coordinator.offer(offer);
-      status.ok(node, `${role}: offered ${offer.loads.length} loads`);
+      healthy(`${role}: offered ${offer.loads.length} loads`);
       done();
     });
 

@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import type { LinkState } from '../../lib/edge/mqtt-link';
+import { isUnencryptedBrokerUrl, type LinkState } from '../../lib/edge/mqtt-link';
 import { UnsPublisher, type UnsFormat } from '../../lib/edge/uns-publisher';
 import { errorText, onInput, status, refuseForBadConfig, numberSetting } from '../shared/glue';
 
@@ -89,7 +89,7 @@ export = function register(RED: NodeAPI): void {
       const s = publisher.stats();
       const ratio = s.bytesOut > 0 ? `, ${s.reduction.toFixed(1)}:1` : '';
       const lost = s.dropped ? `, ${s.dropped} dropped` : '';
-      const plain = (config.broker || '').startsWith('mqtt://') || (config.broker || '').startsWith('ws://');
+      const plain = isUnencryptedBrokerUrl(config.broker || '');
       if (state === 'connected') {
         const text = `connected, ${s.sent} sent${ratio}${lost}${plain ? ' (unencrypted)' : ''}`;
         if (plain || s.dropped) status.warn(node, text);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import coordinationNode = require('../../nodes/energy-coordination/energy-coordination');
+import { Broker, mosquittoSkipReason } from '../helpers/mosquitto';
 import { getNode, helper, lastStatus, nextMessage, sleep } from '../helpers/node-red';
 
 function flow(extra: Record<string, unknown> = {}) {
@@ -43,5 +44,22 @@ describe('energy coordination node', () => {
     assert.match((await notOffer).error.message, /payload must be an offer/);
     for (let i = 0; i < 40 && !/unreachable/.test(lastStatus(ec).text ?? ''); i++) await sleep(100);
     assert.match(lastStatus(ec).text ?? '', /broker unreachable/);
+  });
+
+  it('shows a yellow "(unencrypted)" status and warns once when connected over a plain broker URL', { skip: mosquittoSkipReason() }, async () => {
+    const broker = new Broker();
+    await broker.start();
+    try {
+      await helper.load(coordinationNode, flow({ broker: broker.url }));
+      const ec = getNode('ec');
+      for (let i = 0; i < 100 && !/coordinator|follower|connected/.test(lastStatus(ec).text ?? ''); i++) await sleep(100);
+      assert.equal(lastStatus(ec).fill, 'yellow', `status: ${JSON.stringify(lastStatus(ec))}`);
+      assert.match(lastStatus(ec).text ?? '', /\(unencrypted\)/);
+      const warnings = (Object.getPrototypeOf(ec).warn.getCalls() as Array<{ thisValue: unknown; args: unknown[] }>).filter((c) => c.thisValue === ec && /^unencrypted:/.test(String(c.args[0])));
+      assert.equal(warnings.length, 1);
+    } finally {
+      await helper.unload();
+      await broker.dispose();
+    }
   });
 });
