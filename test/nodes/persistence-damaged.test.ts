@@ -90,6 +90,7 @@ describe('damaged state files', () => {
     assert.equal(out.length, 5, 'learnt from 10 samples and scored the next 5');
     // Node-RED's store cannot rewrite a file it cannot parse: the save warns until the file is removed.
     assert.ok(det.warn.calledWithMatch(/could not save the learnt model/), 'the failed save is reported, not thrown');
+    await stopRuntimeKeepingContext(); // let the closing detector finish its save before the files go
   });
 
   it('a detector whose saved model has the wrong shape starts learning afresh', async () => {
@@ -106,5 +107,6 @@ describe('damaged state files', () => {
     const until = Date.now() + 3000;
     while (out.length < 2 && Date.now() < until) await sleep(20);
     assert.equal(out.length, 2);
+    await stopRuntimeKeepingContext();
   });
 });
