@@ -64,9 +64,15 @@ async function keepBackup(path: string): Promise<void> {
   } catch (err) {
     if (code(err) === 'ENOENT') return;
     // No hard links here (some FAT or network mounts): copy instead.
+    await fs.rm(tmp, { force: true });
     await fs.copyFile(path, tmp);
   }
-  await fs.rename(tmp, bak);
+  try {
+    await fs.rename(tmp, bak);
+  } catch (err) {
+    await fs.rm(tmp, { force: true }).catch(() => undefined);
+    throw err;
+  }
 }
 
 function keepBackupSync(path: string): void {
