@@ -19,7 +19,8 @@ async function main() {
   console.log(`redeploy: ${full} full and ${modified} modified deploys of examples/plant-demo.json, ${pauseMs} ms apart`);
   const t0 = Date.now();
   const f = await runRedeploys({ full, modified, pauseMs });
-  const { before, after, ...figures } = f;
+  const { before, after, heapTrace, ...figures } = f;
+  console.log(`redeploy: heap after GC by deploys: ${heapTrace.map((p) => `${p.deploys}: ${p.heapMb.toFixed(1)}`).join(', ')} MB`);
   console.log(`redeploy: ${((Date.now() - t0) / 1000).toFixed(0)} s; resources before ${JSON.stringify(before.resources)}`);
   console.log(`redeploy: resources after ${JSON.stringify(after.resources)}`);
   const sorted = (w: Record<string, number>) => JSON.stringify(Object.entries(w).sort());

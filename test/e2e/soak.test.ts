@@ -12,6 +12,8 @@ describe('soak (short form of npm run bench -- soak)', () => {
     assert.equal(f.errors, 0, 'no msg of the soak flow ended in an error');
     assert.ok(f.msgsPerSec > 200, `throughput ${f.msgsPerSec} samples/s`);
     assert.ok(f.scores > 0, 'the detector scored windows');
-    assert.ok(f.rssDrift < 0.5, `resident memory grew ${(100 * f.rssDrift).toFixed(0)} % in 45 s`);
+    // Memory after a forced GC at both ends of the measured 36 s (see npm run bench -- soak for the trend).
+    assert.ok(f.rssDrift < 0.5, `resident memory grew ${(100 * f.rssDrift).toFixed(0)} % in 36 s`);
+    assert.ok(f.heapEndMb < f.heapStartMb * 1.5, `heap after GC ${f.heapStartMb.toFixed(1)} -> ${f.heapEndMb.toFixed(1)} MB in 36 s`);
   });
 });

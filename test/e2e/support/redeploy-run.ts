@@ -22,6 +22,8 @@ export interface RedeployFigures {
   heapAfterMb: number;
   before: RedeployMeasure;
   after: RedeployMeasure;
+  /** Heap after GC every 20 deploys (full first, then modified), to tell a climb from a plateau. */
+  heapTrace: { deploys: number; heapMb: number }[];
 }
 
 export interface RedeployOptions {
@@ -76,6 +78,10 @@ export async function runRedeploys(o: RedeployOptions): Promise<RedeployFigures>
     }
     const before = await settled(rt, log);
     log(`redeploy: before  ${describe(before)}`);
+    const heapTrace = [{ deploys: 0, heapMb: before.heapUsedMb }];
+    const trace = async (deploys: number) => {
+      if (deploys % 20 === 0) heapTrace.push({ deploys, heapMb: await rt.heapMb() });
+    };
     for (let i = 1; i <= o.full; i++) {
       await rt.deploy(flows, 'full');
       await sleep(pauseMs);
@@ -83,12 +89,14 @@ export async function runRedeploys(o: RedeployOptions): Promise<RedeployFigures>
       // every fifth waits until its session is back, so connected clients get closed too.
       if (i % 5 === 0) await sessionBack(rt);
       if (i % 10 === 0 || i === o.full) log(`redeploy: ${i} full deploys`);
+      await trace(i);
     }
     for (let i = 1; i <= o.modified; i++) {
       flows = withRenamed(flows, ids[i % ids.length], i);
       await rt.deploy(flows, 'flows');
       await sleep(pauseMs);
       if (i % 10 === 0 || i === o.modified) log(`redeploy: ${i} modified deploys`);
+      await trace(o.full + i);
     }
     if (!rt.red.alive()) throw new Error(`Node-RED exited during the redeploys:\n${rt.red.log().slice(-4000)}`);
     const after = await settled(rt, log);
@@ -112,6 +120,7 @@ export async function runRedeploys(o: RedeployOptions): Promise<RedeployFigures>
       heapAfterMb: after.heapUsedMb,
       before,
       after,
+      heapTrace,
     };
   } finally {
     await rt.stop();

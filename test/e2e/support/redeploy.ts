@@ -64,6 +64,8 @@ export interface RedeployRuntime {
   opcuaPort: number;
   deploy: (flows: FlowNode[], type: 'full' | 'flows') => Promise<void>;
   measure: () => Promise<RedeployMeasure>;
+  /** Heap in use after a forced GC, MB (the probe alone: no OPC UA read, no /proc). */
+  heapMb: () => Promise<number>;
   stop: () => Promise<void>;
 }
 
@@ -117,12 +119,13 @@ export async function startRedeployRuntime(): Promise<RedeployRuntime> {
       resources: r,
     };
   };
+  const heapMb = async () => ((await (await fetch(`${red.url}${PROBE}`)).json()) as { heapUsed: number }).heapUsed / 2 ** 20;
   const stop = async () => {
     await red.stop();
     await certificates.dispose();
     removeDir(userDir);
   };
-  return { red, flows, opcuaPort, deploy, measure, stop };
+  return { red, flows, opcuaPort, deploy, measure, heapMb, stop };
 }
 
 export function openFds(pid: number): { fds: number; sockets: number } {
