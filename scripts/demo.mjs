@@ -28,7 +28,7 @@ writeFileSync(
   uiPort: ${port},
   flowFile: 'flows.json',
   credentialSecret: 'millwright-demo-only',
-  contextStorage: { default: { module: 'memory' }, file: { module: 'localfilesystem' } },
+  contextStorage: { default: { module: 'memory' }, file: { module: 'localfilesystem', config: { flushInterval: 5 } } },
   telemetry: { enabled: false },
   editorTheme: { tours: false, projects: { enabled: false } },
   logging: { console: { level: 'info', metrics: false, audit: false } },

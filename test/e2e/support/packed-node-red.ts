@@ -15,6 +15,7 @@ let packedTarball: string | undefined;
 export function packProject(): string {
   if (packedTarball && existsSync(packedTarball)) return packedTarball;
   const dir = mkdtempSync(join(tmpdir(), 'millwright-pack-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   try {
     execFileSync(npm, ['pack', '--pack-destination', dir], { cwd: projectRoot, stdio: 'pipe' });
   } catch (err) {
