@@ -54,12 +54,13 @@ export function fftPlan(size: number): FftPlan {
       spectrum: new Float64Array(size + 2),
       twiddle: new Float64Array(0),
       power: new Float64Array(size / 2 + 1),
-      envelopePower: new Float64Array(size / 2 + 1),
-      taper: new Float64Array(size),
+      // The envelope's buffers are allocated on first use (envelopeTaper).
+      envelopePower: new Float64Array(0),
+      taper: new Float64Array(0),
       taperN: -1,
       taperSum: 0,
       taperSumSq: 0,
-      taperSpectrum: new Float64Array(size + 2),
+      taperSpectrum: new Float64Array(0),
     };
     plans.set(size, plan);
   }
@@ -169,6 +170,11 @@ export function envelopeTaper(plan: FftPlan, n: number, blockSize: number): FftP
   if (plan.taperN === n) return plan;
   const w = hann(n);
   const l = plan.size;
+  if (plan.taper.length === 0) {
+    plan.taper = new Float64Array(l);
+    plan.taperSpectrum = new Float64Array(l + 2);
+    plan.envelopePower = new Float64Array(l / 2 + 1);
+  }
   const step = blockSize / l;
   const taper = plan.taper;
   let sum = 0;
