@@ -1,7 +1,7 @@
 // The plan's timed commands and a timeline that hands them out when their time has come, remembers
 // what it has sent (so a restart repeats none) and, after downtime, sends what was missed without
 // short-cycling: a run that started and ended while nobody was listening is reported, not replayed.
-import type { Command, Schedule } from '../contracts';
+import { validateCommand, type Command, type Schedule } from '../contracts';
 
 export function commandKey(c: Command): string {
   return `${c.loadId}|${c.action}|${c.at}`;
@@ -91,7 +91,12 @@ export class CommandTimeline {
     return { commands: this.commands.map((c) => ({ ...c })), sent: [...this.sent] };
   }
 
+  /** Rebuilds a saved timeline; a damaged snapshot throws with the field at fault. */
   static restore(s: TimelineSnapshot | undefined): CommandTimeline {
-    return new CommandTimeline(s?.commands ?? [], s?.sent ?? []);
+    const commands = s?.commands ?? [];
+    const sent = s?.sent ?? [];
+    if (!Array.isArray(commands)) throw new Error('saved timeline: commands must be an array');
+    if (!Array.isArray(sent) || sent.some((k) => typeof k !== 'string')) throw new Error('saved timeline: sent must be an array of strings');
+    return new CommandTimeline(commands.map((c, i) => validateCommand(c, `saved timeline commands[${i}]`)), sent);
   }
 }

@@ -3,7 +3,7 @@
 // been sent in the context store, so a restart neither repeats nor misses a command.
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { Schedule } from '../../lib/contracts';
-import { toEpochMs } from '../../lib/contracts';
+import { toEpochMs, validateSchedule } from '../../lib/contracts';
 import { CommandTimeline, type TimelineSnapshot } from '../../lib/energy/commands';
 import type { ProblemInput } from '../../lib/energy/problem';
 import { baseLoadFromForecast, withActivePlan } from '../../lib/energy/replan';
@@ -99,8 +99,11 @@ export = function register(RED: NodeAPI): void {
       .load()
       .then((saved) => {
         if (saved) {
-          schedule = saved.schedule;
-          timeline = CommandTimeline.restore(saved.timeline);
+          // Checked whole before any of it is taken, so a damaged save leaves the node empty, not half-restored.
+          const restoredSchedule = saved.schedule === undefined ? undefined : validateSchedule(saved.schedule, 'saved plan');
+          const restoredTimeline = CommandTimeline.restore(saved.timeline);
+          schedule = restoredSchedule;
+          timeline = restoredTimeline;
           forecast = saved.forecast;
         }
         planStatus();

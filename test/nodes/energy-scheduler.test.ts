@@ -115,6 +115,37 @@ describe('energy scheduler node', () => {
     }
   });
 
+  it('refuses a damaged saved plan with a warning and plans afresh', async () => {
+    helper.settings(ctx.settings);
+    try {
+      // A stand-in node with the scheduler's id writes the damaged save (the scheduler would save over it on close).
+      await helper.load(schedulerNode, [{ id: 'es', type: 'helper' }]);
+      const damaged = { schedule: { loads: 'all of them' }, timeline: { commands: [{ loadId: 7, action: 'explode' }], sent: 'x' } };
+      await new Promise<void>((resolve, reject) =>
+        (getNode('es') as any).context().set('energyScheduler', damaged, 'file', (err?: Error) => (err ? reject(err) : resolve())),
+      );
+      await stopRuntimeKeepingContext();
+
+      await helper.load(schedulerNode, flow({ store: 'file' }));
+      const es = getNode('es');
+      for (let i = 0; i < 50 && !/could not restore/.test(lastStatus(es).text ?? ''); i++) await sleep(20);
+      assert.equal(lastStatus(es).fill, 'yellow', JSON.stringify(lastStatus(es)));
+      assert.match(lastStatus(es).text ?? '', /could not restore the plan/);
+      const plans = collect(getNode('plan'));
+      const cmds = collect(getNode('cmd'));
+      es.receive({ topic: 'tick', payload: T0 - 1 });
+      es.receive({ payload: request() });
+      for (let i = 0; i < 500 && plans.length < 1; i++) await sleep(20);
+      assert.equal(plans.length, 1, 'a new plan after the damaged save');
+      es.receive({ topic: 'tick', payload: T0 });
+      await sleep(50);
+      assert.deepEqual(names(cmds), ['a:start@0'], 'nothing of the damaged save is dispatched');
+    } finally {
+      await helper.unload();
+      helper.settings({});
+    }
+  });
+
   it('keeps the event loop responsive while the solver works', async () => {
     await helper.load(schedulerNode, flow({ timeLimit: 3, clock: 'real' }));
     const es = getNode('es');
