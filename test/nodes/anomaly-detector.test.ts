@@ -6,7 +6,7 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import anomalyNode = require('../../nodes/anomaly-detector/anomaly-detector');
 import { validateAnomalyScore } from '../../lib/contracts';
 import { onnxRuntimeAvailable } from '../../lib/anomaly/onnx-autoencoder';
-import { collect, fileContextSettings, getNode, helper, lastStatus, nextMessage, sleep, type NodeLike } from '../helpers/node-red';
+import { collect, fileContextSettings, getNode, helper, lastStatus, nextMessage, sleep, stopRuntimeKeepingContext, type NodeLike } from '../helpers/node-red';
 
 function flow(extra: Record<string, unknown> = {}) {
   return [
@@ -47,23 +47,6 @@ function vector(key: string, features: Record<string, number>, t: number) {
 async function feed(node: NodeLike, msgs: Array<Record<string, unknown>>): Promise<void> {
   for (const m of msgs) node.receive(m);
   await sleep(30 + msgs.length);
-}
-
-/**
- * Stops the flows and closes the context stores as a Node-RED shutdown does. (helper.unload also
- * wipes every context store first, which no real restart does.)
- */
-async function stopRuntime(): Promise<void> {
-  const h = helper as unknown as {
-    _redNodes: { clearRegistry(): void; stopFlows(): Promise<void>; closeContextsPlugin(): Promise<void> };
-    _logSpy?: { restore(): void };
-    _sandbox: { restore(): void };
-  };
-  h._redNodes.clearRegistry();
-  h._logSpy?.restore();
-  h._sandbox.restore();
-  await h._redNodes.stopFlows();
-  await h._redNodes.closeContextsPlugin();
 }
 
 /** Status updates are throttled to one per 250 ms. */
@@ -152,7 +135,7 @@ describe('anomaly detector node', () => {
     try {
       await helper.load(anomalyNode, f);
       await feed(getNode('ad'), Array.from({ length: 70 }, (_, i) => ({ topic: 't', payload: 10 + noise(i) })));
-      await stopRuntime();
+      await stopRuntimeKeepingContext();
       await helper.load(anomalyNode, f);
       const ad = getNode('ad');
       const out = nextMessage(getNode('out'));
