@@ -6,17 +6,24 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { dataDir, finish, parseArgs, round } from './_shared';
 import { CalibratedDetector, type CalibratedOptions } from '../lib/anomaly/calibrated';
+import { DriftAwareDetector, type DriftAwareOptions } from '../lib/anomaly/drift-allowance';
 import { AnomalyEngine, type EngineOptions } from '../lib/anomaly/engine';
 
 const TRAIN_ROWS = 400;
 
-/** Fixed configurations, one per detector name; the last is the default (best). */
+/** Fixed configurations, one per detector name. */
 const DETECTORS: Record<string, CalibratedOptions> = {
   // SKAB's own recipe: PCA T² + Q, limits at p = 0.999, no smoothing.
   'pca-t2q-plain': { model: 'pca', smoothing: 1, hysteresis: 1, margin: 1, falseAlarmRate: 0.001 },
   'kmeans-distance': { model: 'kmeans', clusters: 4, noiseFloor: 0.03 },
   // Scales floored at 3 % of each sensor's level: slow temperature drift is not a fault.
-  'pca-t2q': { model: 'pca', noiseFloor: 0.03 },
+  'pca-t2q-floor': { model: 'pca', noiseFloor: 0.03 },
+};
+
+/** PCA T² + Q with a drift allowance learnt from the learning rows; the last is the default. */
+const DRIFT_AWARE: Record<string, DriftAwareOptions> = {
+  'pca-t2q-drift-nofloor': {},
+  'pca-t2q': { noiseFloor: 0.03 },
 };
 
 /** The node's "SKAB" editor preset, run through the node's own engine (learning = the 400 rows). */
@@ -38,8 +45,13 @@ function flagger(name: string, learn: number[][]): (row: number[]) => boolean {
       return o.phase === 'detecting' && o.anomaly;
     };
   }
+  const drift = DRIFT_AWARE[name];
+  if (drift) {
+    const d = DriftAwareDetector.fit(learn, drift);
+    return (row) => d.score(row).anomaly;
+  }
   const options = DETECTORS[name];
-  if (!options) throw new Error(`unknown detector "${name}" (known: ${[...Object.keys(DETECTORS), ...Object.keys(NODE_PRESETS)].join(', ')})`);
+  if (!options) throw new Error(`unknown detector "${name}" (known: ${[...Object.keys(NODE_PRESETS), ...Object.keys(DETECTORS), ...Object.keys(DRIFT_AWARE)].join(', ')})`);
   const d = CalibratedDetector.fit(learn, options);
   return (row) => d.score(row).anomaly;
 }
@@ -83,7 +95,7 @@ function main(): void {
   if (!dir) return;
   const experiments = csvFiles(dir).map((p) => readExperiment(p, dir)).filter((e): e is Experiment => !!e && e.rows.length > TRAIN_ROWS);
   if (experiments.length === 0) throw new Error(`no labelled SKAB experiments under ${dir}`);
-  const names = typeof args.detector === 'string' ? [args.detector] : [...Object.keys(NODE_PRESETS), ...Object.keys(DETECTORS)];
+  const names = typeof args.detector === 'string' ? [args.detector] : [...Object.keys(NODE_PRESETS), ...Object.keys(DETECTORS), ...Object.keys(DRIFT_AWARE)];
   let last: Record<string, unknown> = {};
   for (const name of names) {
     const t0 = performance.now();
@@ -108,9 +120,9 @@ function main(): void {
     const f1 = tp / (tp + (fp + fn) / 2);
     const far = fp / (fp + tn);
     const mar = fn / (fn + tp);
-    console.log(`${name.padEnd(16)} F1 ${round(f1, 3)}  FAR ${round(far * 100, 1)} %  MAR ${round(mar * 100, 1)} %  (${experiments.length} experiments, ${round(seconds, 2)} s)`);
+    console.log(`${name.padEnd(22)} F1 ${round(f1, 3)}  FAR ${round(far * 100, 1)} %  MAR ${round(mar * 100, 1)} %  (${experiments.length} experiments, ${round(seconds, 2)} s)`);
     const halves = counts.map((c, h) => `${h ? 'odd' : 'even'} F1 ${round(c.tp / (c.tp + (c.fp + c.fn) / 2), 3)} FAR ${round((100 * c.fp) / (c.fp + c.tn), 1)} %`);
-    console.log(`${''.padEnd(16)} halves: ${halves.join(', ')}`);
+    console.log(`${''.padEnd(22)} halves: ${halves.join(', ')}`);
     last = { detector: name, experiments: experiments.length, f1: round(f1, 4), far: round(far, 4), mar: round(mar, 4), seconds: round(seconds, 3) };
   }
   finish(last);

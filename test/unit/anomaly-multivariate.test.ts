@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CalibratedDetector } from '../../lib/anomaly/calibrated';
+import { DriftAwareDetector, driftRates } from '../../lib/anomaly/drift-allowance';
 import { AnomalyEngine } from '../../lib/anomaly/engine';
 import { KMeansDistance, PcaT2Q } from '../../lib/anomaly/multivariate';
 import { RegimeDetector } from '../../lib/anomaly/regime-models';
@@ -149,5 +150,67 @@ describe('anomaly engine', () => {
     const adaptive = run(true, false);
     assert.ok(adaptive < run(false, false), 'adaptation follows the drift');
     assert.ok(adaptive < run(true, true), 'freeze stops the adaptation');
+  });
+});
+
+describe('drift-aware PCA', () => {
+  /** a: white noise; b: a slow random walk plus noise (a temperature); c: follows a. */
+  const walker = (start: number) => {
+    let level = start;
+    return () => {
+      level += 0.05 * n();
+      const a = 10 + n();
+      return [a, level + 0.1 * n(), 3 * a + 0.2 * n()];
+    };
+  };
+
+  it('estimates a drift rate for the wandering sensor and about none for white noise', () => {
+    const next = walker(50);
+    const rates = driftRates(Array.from({ length: 400 }, next));
+    assert.ok(rates[1] > 0.0005, `walk rate ${rates[1]}`);
+    assert.ok(rates[0] < rates[1] / 5, `white-noise rate ${rates[0]} vs walk ${rates[1]}`);
+  });
+
+  it('raises fewer alarms than plain PCA while the slow sensor keeps wandering', () => {
+    let driftFlags = 0;
+    let plainFlags = 0;
+    for (let k = 0; k < 5; k++) {
+      const next = walker(50);
+      const learn = Array.from({ length: 400 }, next);
+      const drift = DriftAwareDetector.fit(learn);
+      const plain = CalibratedDetector.fit(learn, { margin: 1 });
+      for (let i = 0; i < 400; i++) {
+        const row = next();
+        if (drift.score(row).anomaly) driftFlags++;
+        if (plain.score(row).anomaly) plainFlags++;
+      }
+    }
+    assert.ok(driftFlags < plainFlags, `drift-aware ${driftFlags} vs plain ${plainFlags} flags`);
+  });
+
+  it('still flags a broken correlation between the steady sensors', () => {
+    const next = walker(50);
+    const d = DriftAwareDetector.fit(Array.from({ length: 400 }, next));
+    let flagged = 0;
+    for (let i = 0; i < 100; i++) {
+      const row = next();
+      row[2] += 5;
+      if (d.score(row).anomaly) flagged++;
+    }
+    assert.ok(flagged > 80, `flagged ${flagged} of 100`);
+  });
+
+  it('continues identically after a JSON round trip and refuses bad rows', () => {
+    const next = walker(20);
+    const d = DriftAwareDetector.fit(Array.from({ length: 200 }, next), { noiseFloor: 0.03 });
+    for (let i = 0; i < 50; i++) d.score(next());
+    const copy = DriftAwareDetector.fromJSON(JSON.parse(JSON.stringify(d.toJSON())));
+    for (let i = 0; i < 20; i++) {
+      const row = next();
+      assert.deepEqual(copy.score(row), d.score(row));
+    }
+    assert.throws(() => d.score([1, 2]), /3 finite numbers/);
+    assert.throws(() => d.score([1, Number.NaN, 3]), /finite/);
+    assert.throws(() => DriftAwareDetector.fit([[1, 2]]), /at least/);
   });
 });
