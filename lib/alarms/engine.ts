@@ -72,6 +72,16 @@ export interface AlarmSnapshot {
   events: AlarmEvent[];
 }
 
+/** What is wrong with a stored alarm snapshot's shape, or undefined when it can be restored. */
+export function alarmSnapshotProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not an alarm snapshot object';
+  const s = value as Partial<AlarmSnapshot>;
+  if (s.version !== 1) return `unknown snapshot version ${JSON.stringify(s.version)}`;
+  if (typeof s.seq !== 'number' || !Number.isFinite(s.seq)) return 'seq must be a number';
+  if (!Array.isArray(s.alarms)) return 'alarms must be an array';
+  return undefined;
+}
+
 const MAX_SUPPRESSIONS = 1000;
 const PRIORITY_RANK: Record<AlarmPriority, number> = { low: 0, medium: 1, high: 2, critical: 3 };
 const MAX_NAME = 500;

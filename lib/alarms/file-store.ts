@@ -6,12 +6,17 @@ import { AtomicJsonFile } from '../shared/atomic-file';
 export class JsonFileStore<T> {
   private readonly file: AtomicJsonFile<T>;
 
-  /** `onRecovered` hears what was wrong when the value came from the backup instead of the file. */
+  /**
+   * `onRecovered` hears what was wrong when the value came from the backup instead of the file;
+   * `validate` names what is wrong with a value's shape, so a wrong-shaped file counts as damaged (and
+   * never replaces the last good copy).
+   */
   constructor(
     readonly path: string,
     private readonly onRecovered?: (problems: string[]) => void,
+    validate?: (value: unknown) => string | undefined,
   ) {
-    this.file = new AtomicJsonFile<T>(path, { backup: true });
+    this.file = new AtomicJsonFile<T>(path, { backup: true, validate });
   }
 
   /** The stored value, undefined when there is none; rejects only when every copy is damaged. */

@@ -1,5 +1,5 @@
 // The alarm engine: ISA-18.2 lifecycle, grouping, inhibition, flood, KPIs and persistence.
-export { AlarmEngine, AlarmCommandError } from './engine';
+export { AlarmEngine, AlarmCommandError, alarmSnapshotProblem } from './engine';
 export type { Observation, AlarmTarget, Actor, EngineListeners, AlarmSnapshot } from './engine';
 export { ManualClock, systemClock } from './clock';
 export type { Clock, TimerHandle } from './clock';

@@ -60,14 +60,14 @@ async function keepBackup(path: string): Promise<void> {
   const bak = backupPathOf(path);
   const tmp = tempPathOf(bak);
   try {
-    await fs.link(path, tmp);
-  } catch (err) {
-    if (code(err) === 'ENOENT') return;
-    // No hard links here (some FAT or network mounts): copy instead.
-    await fs.rm(tmp, { force: true });
-    await fs.copyFile(path, tmp);
-  }
-  try {
+    try {
+      await fs.link(path, tmp);
+    } catch (err) {
+      if (code(err) === 'ENOENT') return;
+      // No hard links here (some FAT or network mounts): copy instead.
+      await fs.rm(tmp, { force: true });
+      await fs.copyFile(path, tmp);
+    }
     await fs.rename(tmp, bak);
   } catch (err) {
     await fs.rm(tmp, { force: true }).catch(() => undefined);
@@ -79,13 +79,18 @@ function keepBackupSync(path: string): void {
   const bak = backupPathOf(path);
   const tmp = tempPathOf(bak);
   try {
-    linkSync(path, tmp);
+    try {
+      linkSync(path, tmp);
+    } catch (err) {
+      if (code(err) === 'ENOENT') return;
+      rmSync(tmp, { force: true });
+      copyFileSync(path, tmp);
+    }
+    renameSync(tmp, bak);
   } catch (err) {
-    if (code(err) === 'ENOENT') return;
     rmSync(tmp, { force: true });
-    copyFileSync(path, tmp);
+    throw err;
   }
-  renameSync(tmp, bak);
 }
 
 /** Replaces `path` with `data` so that a crash at any instant leaves either the old or the new file. */

@@ -17,7 +17,7 @@ function fileName(nodeId: string): string {
   return `alert-sink-${nodeId.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`;
 }
 
-export function sinkStore<T>(RED: NodeAPI, node: Node, store: string | undefined): SinkStore<T> | undefined {
+export function sinkStore<T>(RED: NodeAPI, node: Node, store: string | undefined, validate?: (value: unknown) => string | undefined): SinkStore<T> | undefined {
   if (store && store.trim()) {
     return { ...contextPersistence<T>(node, 'alarms', store), describe: `context store "${store.trim()}"` };
   }
@@ -32,7 +32,7 @@ export function sinkStore<T>(RED: NodeAPI, node: Node, store: string | undefined
   const file = new JsonFileStore<T>(join(userDir, 'millwright', fileName(node.id)), (problems) => {
     sink.recovered = problems.join('; ');
     node.warn(`alarm file damaged, restored the last good copy: ${sink.recovered}`);
-  });
+  }, validate);
   sink.describe = `file ${file.path}`;
   return sink;
 }

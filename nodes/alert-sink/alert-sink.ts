@@ -5,7 +5,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import type { AlarmEvent } from '../../lib/contracts';
 import { systemClock } from '../../lib/alarms/clock';
 import { CommQuality } from '../../lib/alarms/comm-quality';
-import { AlarmCommandError, AlarmEngine, type AlarmSnapshot } from '../../lib/alarms/engine';
+import { AlarmCommandError, AlarmEngine, alarmSnapshotProblem, type AlarmSnapshot } from '../../lib/alarms/engine';
 import { DEFAULT_INPUT_OPTIONS, parseCommand, parseInput, scopeOf, type InputOptions, type ParsedCommand } from '../../lib/alarms/inputs';
 import { NOTIFICATION_FORMATS, shape, type AlarmNotification, type NotificationFormat } from '../../lib/alarms/notification';
 import { parseAlarmOptions } from '../../lib/alarms/options';
@@ -127,7 +127,7 @@ export = function register(RED: NodeAPI): void {
     }
 
     const commQuality = new CommQuality();
-    const store = sinkStore<AlarmSnapshot>(RED, node, config.store);
+    const store = sinkStore<AlarmSnapshot>(RED, node, config.store, alarmSnapshotProblem);
     const save = async () => {
       if (!store || !loaded) return;
       try {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { AlarmEvent } from '../../lib/contracts';
-import { AlarmEngine } from '../../lib/alarms/engine';
+import { AlarmEngine, alarmSnapshotProblem, type AlarmSnapshot } from '../../lib/alarms/engine';
 import { ManualClock } from '../../lib/alarms/clock';
 import { JsonFileStore } from '../../lib/alarms/file-store';
 import { withDefaults, type AlarmOptions } from '../../lib/alarms/options';
@@ -93,5 +93,24 @@ describe('alarm persistence', () => {
     assert.deepEqual(JSON.parse(readFileSync(path, 'utf8')), { n: 4 });
     await store.remove();
     assert.equal(await store.load(), undefined);
+  });
+
+  it('a wrong-shaped alarm file counts as damaged: the last good copy loads and stays the backup', async () => {
+    const path = join(dir, 'shape', 'alarms.json');
+    const clock = new ManualClock(T0);
+    const engine = engineAt(clock);
+    engine.observe({ source: 'pump1', condition: 'hot', active: true, severity: 700 });
+    const good = engine.snapshot();
+    const store = new JsonFileStore<AlarmSnapshot>(path, undefined, alarmSnapshotProblem);
+    await store.save(good);
+    await store.save(good); // the first save's file is now the backup too
+    writeFileSync(path, JSON.stringify({ alarms: 'none', seq: 'x' }));
+    const problems: string[] = [];
+    const reopened = new JsonFileStore<AlarmSnapshot>(path, (p) => problems.push(...p), alarmSnapshotProblem);
+    const loaded = await reopened.load();
+    assert.equal(loaded?.seq, good.seq, 'the last good snapshot, not the wrong-shaped one');
+    assert.match(problems.join(' '), /unexpected content/);
+    await reopened.save(loaded as AlarmSnapshot);
+    assert.equal(alarmSnapshotProblem(JSON.parse(readFileSync(`${path}.bak`, 'utf8'))), undefined, 'the backup is still a good snapshot');
   });
 });
