@@ -25,7 +25,7 @@ async function main() {
   console.log(`redeploy: resources after ${JSON.stringify(after.resources)}`);
   const sorted = (w: Record<string, number>) => JSON.stringify(Object.entries(w).sort());
   if (sorted(before.watched) !== sorted(after.watched)) console.log(`redeploy: watched folders before ${JSON.stringify(before.watched)}\nafter ${JSON.stringify(after.watched)}`);
-  finish({ ...figures, watchersBefore: before.resources.FSEVENTWRAP ?? 0, watchersAfter: after.resources.FSEVENTWRAP ?? 0, rssBeforeMb: round(f.rssBeforeMb, 1), rssAfterMb: round(f.rssAfterMb, 1), heapBeforeMb: round(f.heapBeforeMb, 1), heapAfterMb: round(f.heapAfterMb, 1) });
+  finish({ ...figures, watchersBefore: before.resources.FSEVENTWRAP ?? 0, watchersAfter: after.resources.FSEVENTWRAP ?? 0, fsWatchReplacedAfter: after.fsWatchReplaced, rssBeforeMb: round(f.rssBeforeMb, 1), rssAfterMb: round(f.rssAfterMb, 1), heapBeforeMb: round(f.heapBeforeMb, 1), heapAfterMb: round(f.heapAfterMb, 1) });
 }
 
 main().catch((err) => {

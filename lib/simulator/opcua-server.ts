@@ -3,6 +3,7 @@
 import type * as NodeOpcua from 'node-opcua';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { oneStoreStartAtATime } from '../protocols/pki-start-lock';
 import { OPCUA_NAMESPACE, opcuaNodeId } from './opcua-address';
 import type { Plant } from './plant';
 import { MACHINE_NAMES, PLANT, TAGS, tagName } from './tags';
@@ -62,7 +63,8 @@ export async function startOpcuaServer(opcua: typeof NodeOpcua, plant: Plant, op
     buildInfo: { productName: 'Millwright plant simulator', manufacturerName: 'Millwright' },
   });
   try {
-    await server.initialize();
+    // Initialising the server starts its certificate stores: one store start at a time in the process.
+    await oneStoreStartAtATime(() => server.initialize());
     const addressSpace = server.engine.addressSpace;
     if (!addressSpace) throw new Error('OPC UA address space did not initialise');
     const ns = addressSpace.registerNamespace(OPCUA_NAMESPACE);

@@ -21,6 +21,7 @@ describe('redeploys (short form of npm run bench -- redeploy)', () => {
     assert.ok(after.timers <= before.timers + 3, `live timers ${before.timers} -> ${after.timers}`);
     assert.ok(after.handles <= before.handles + 2, `sockets, servers and watchers ${before.handles} -> ${after.handles}`);
     assert.deepEqual(after.watched, before.watched, 'the same folders are watched, each as often');
+    assert.equal(after.fsWatchReplaced, false, 'fs.watch is not left wrapped by a certificate store (each later watcher would be kept)');
     // Heap after a forced GC, 10 % + 2 MB: V8's code caches move a few MB; at 16 + 16 deploys a leak of
     // ~400 kB per deploy (the size of the flow's nodes) fails it. RSS also holds freed pages, hence 15 %.
     assert.ok(after.heapUsedMb <= before.heapUsedMb * 1.1 + 2, `heap after GC ${before.heapUsedMb.toFixed(1)} -> ${after.heapUsedMb.toFixed(1)} MB`);

@@ -30,6 +30,8 @@ const PROBE_SETTINGS = `
       handle.once('close', () => watched.delete(handle));
       return handle;
     };
+    // node-opcua-pki swaps fs.watch while a certificate store starts; it must be put back afterwards.
+    const installed = fs.watch;
     return function (req, res, next) {
       if (req.url === '${PROBE}/watchers') return res.end(JSON.stringify([...watched.values()]));
       if (req.url !== '${PROBE}') return next();
@@ -38,7 +40,7 @@ const PROBE_SETTINGS = `
       for (const type of live.values()) resources[type] = (resources[type] || 0) + 1;
       const m = process.memoryUsage();
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ gc: typeof global.gc === 'function', resources, rss: m.rss, heapUsed: m.heapUsed, external: m.external }));
+      res.end(JSON.stringify({ gc: typeof global.gc === 'function', fsWatchReplaced: fs.watch !== installed, resources, rss: m.rss, heapUsed: m.heapUsed, external: m.external }));
     };
   })(),`;
 
@@ -51,6 +53,8 @@ export interface RedeployMeasure {
   timers: number;
   /** Live sockets, servers and file watchers (TCPWRAP, TCPSERVERWRAP, UDPWRAP, PIPEWRAP, FSEVENTWRAP, STATWATCHER). */
   handles: number;
+  /** fs.watch left replaced by a wrapper (node-opcua-pki's, which then keeps every later watcher). */
+  fsWatchReplaced: boolean;
   /** Watched folders by path (file watchers share one inotify fd, so fds alone do not show them). */
   watched: Record<string, number>;
   rssMb: number;
@@ -96,7 +100,7 @@ export async function startRedeployRuntime(): Promise<RedeployRuntime> {
   // The probe client's own certificate goes to the user directory (removed at the end), not to home.
   const certificates = new OPCUACertificateManager({ rootFolder: join(userDir, 'probe-pki'), automaticallyAcceptUnknownCertificate: true });
   const measure = async (): Promise<RedeployMeasure> => {
-    const probe = (await (await fetch(`${red.url}${PROBE}`)).json()) as { gc: boolean; resources: Record<string, number>; rss: number; heapUsed: number };
+    const probe = (await (await fetch(`${red.url}${PROBE}`)).json()) as { gc: boolean; fsWatchReplaced: boolean; resources: Record<string, number>; rss: number; heapUsed: number };
     if (!probe.gc) throw new Error('Node-RED was not started with --expose-gc');
     const paths = (await (await fetch(`${red.url}${PROBE}/watchers`)).json()) as string[];
     const watched: Record<string, number> = {};
@@ -114,6 +118,7 @@ export async function startRedeployRuntime(): Promise<RedeployRuntime> {
       timers: r.Timeout ?? 0,
       handles: ['TCPWRAP', 'TCPSERVERWRAP', 'UDPWRAP', 'PIPEWRAP', 'FSEVENTWRAP', 'STATWATCHER'].reduce((sum, type) => sum + (r[type] ?? 0), 0),
       watched,
+      fsWatchReplaced: probe.fsWatchReplaced,
       rssMb: probe.rss / 2 ** 20,
       heapUsedMb: probe.heapUsed / 2 ** 20,
       resources: r,
