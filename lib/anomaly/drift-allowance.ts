@@ -45,6 +45,57 @@ export function driftRates(rows: number[][]): number[] {
   return rows[0].map((_, j) => Math.max(0, (2 * (gamma(j, lag) - gamma(j, 1))) / (lag - 1)));
 }
 
+/**
+ * The drift allowance on its own, for any model that scores rows (the calibrated detector of the
+ * node uses it): each feature's deviation from its learnt mean shrunk by the factor its own spread
+ * has grown by since learning, sqrt(1 + rows x rate / variance while learning), the rows capped at
+ * the learning length. A relative factor, so it widens whatever scale the model uses (a floored one
+ * included) in proportion.
+ */
+export class DriftAllowance {
+  constructor(
+    readonly mean: number[],
+    /** Each feature's standard deviation over the learning rows (no floor). */
+    readonly scale: number[],
+    readonly rates: number[],
+    /** Rows after which the allowance stops growing (the learning length). */
+    readonly horizon: number,
+  ) {}
+
+  static fit(rows: number[][]): DriftAllowance {
+    checkRows(rows, 3);
+    const std = Standardiser.fit(rows);
+    return new DriftAllowance(std.mean, std.scale, driftRates(rows), rows.length);
+  }
+
+  /** `since`: rows scored since learning ended, this one included. */
+  apply(row: number[], since: number): number[] {
+    const t = Math.min(since, this.horizon);
+    return row.map((v, j) => {
+      const sd = this.scale[j];
+      return this.mean[j] + (v - this.mean[j]) / Math.sqrt(1 + (t * this.rates[j]) / (sd * sd));
+    });
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { mean: [...this.mean], scale: [...this.scale], rates: [...this.rates], horizon: this.horizon };
+  }
+
+  static fromJSON(s: Record<string, unknown>): DriftAllowance {
+    const arr = (k: string) => {
+      const v = s[k];
+      if (!Array.isArray(v) || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) throw new Error(`saved drift allowance: ${k} is not a list of numbers`);
+      return v as number[];
+    };
+    const mean = arr('mean');
+    const scale = arr('scale');
+    const rates = arr('rates');
+    const horizon = Number(s.horizon);
+    if (scale.length !== mean.length || rates.length !== mean.length || !(horizon >= 0)) throw new Error('saved drift allowance is inconsistent');
+    return new DriftAllowance(mean, scale, rates, horizon);
+  }
+}
+
 export interface DriftVerdict {
   score: number;
   anomaly: boolean;
@@ -95,17 +146,9 @@ export class DriftAwareDetector {
     return this.s.smoothed;
   }
 
-  /**
-   * The row with each feature's deviation from the learnt mean shrunk by the factor its own spread
-   * has grown by since learning: sqrt(1 + rows x rate / variance while learning). A relative factor,
-   * so it widens whatever scale the model uses (a floored one included) in proportion.
-   */
+  /** The row with the drift allowance applied (see DriftAllowance). */
   private allowDrift(row: number[]): number[] {
-    const t = Math.min(this.s.rows, this.s.horizon);
-    return row.map((v, j) => {
-      const sd = this.s.scale[j];
-      return this.s.mean[j] + (v - this.s.mean[j]) / Math.sqrt(1 + (t * this.s.rates[j]) / (sd * sd));
-    });
+    return new DriftAllowance(this.s.mean, this.s.scale, this.s.rates, this.s.horizon).apply(row, this.s.rows);
   }
 
   score(row: number[]): DriftVerdict {

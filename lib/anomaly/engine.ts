@@ -5,6 +5,7 @@
 import type { FeatureContribution } from '../contracts';
 import { quantile, type CalibratedOptions } from './calibrated';
 import type { DetectorSnapshot, StreamingDetector } from './detector';
+import { DRIFT_AWARE_DEFAULTS } from './drift-allowance';
 import { createUnivariate, UNIVARIATE_DETECTORS } from './registry';
 import { RegimeDetector } from './regime-models';
 
@@ -30,6 +31,8 @@ export interface EngineOptions {
   adapt: boolean;
   /** Multivariate: feature scales never below this share of the feature's level (0.03 = 3 %). */
   noiseFloor: number;
+  /** PCA and k-means: allow each feature the slow drift it showed while learning (drift-allowance.ts). */
+  driftAllowance: boolean;
 }
 
 export const ENGINE_DEFAULTS: EngineOptions = {
@@ -43,6 +46,7 @@ export const ENGINE_DEFAULTS: EngineOptions = {
   contextFeatures: [],
   adapt: false,
   noiseFloor: 0,
+  driftAllowance: false,
 };
 
 /** Scores never alarm below this, whatever the learning phase showed (0.5 = at the model's own limit). */
@@ -73,6 +77,7 @@ export function checkEngineOptions(o: EngineOptions): void {
   if (!(o.hysteresis > 0 && o.hysteresis <= 1)) throw new Error(`hysteresis must be in (0, 1], got ${o.hysteresis}`);
   if (!(Number.isInteger(o.suppression) && o.suppression >= 0)) throw new Error(`suppression must be a whole number of samples >= 0, got ${o.suppression}`);
   if (!(o.noiseFloor >= 0 && o.noiseFloor < 1)) throw new Error(`noise floor must be in [0, 100) %, got ${o.noiseFloor * 100} %`);
+  if (typeof o.driftAllowance !== 'boolean') throw new Error(`drift allowance must be true or false, got ${String(o.driftAllowance)}`);
   if (!(Number.isInteger(o.regimes) && o.regimes >= 0 && o.regimes <= 12)) throw new Error(`regimes must be a whole number in [0, 12], got ${o.regimes}`);
 }
 
@@ -278,8 +283,17 @@ export class AnomalyEngine {
 
   private calibratedOptions(): CalibratedOptions {
     const d = this.options.detector;
-    // The default safety margin stays: a quantile of the rows the model was fitted on is optimistic.
-    return { model: d === 'onnx' ? 'reconstruction' : (d as 'pca' | 'kmeans'), falseAlarmRate: this.options.falseAlarmRate, hysteresis: this.options.hysteresis, noiseFloor: this.options.noiseFloor };
+    // Without the drift allowance a safety margin stays (the default): a quantile of the rows the
+    // model was fitted on is optimistic, mostly because slow drift after learning is not in them.
+    // With it that drift is modelled, so the margin is not needed (as in DriftAwareDetector).
+    return {
+      ...(this.options.driftAllowance ? { margin: DRIFT_AWARE_DEFAULTS.margin } : {}),
+      model: d === 'onnx' ? 'reconstruction' : (d as 'pca' | 'kmeans'),
+      falseAlarmRate: this.options.falseAlarmRate,
+      hysteresis: this.options.hysteresis,
+      noiseFloor: this.options.noiseFloor,
+      driftAllowance: this.options.driftAllowance,
+    };
   }
 
   private fit(): void {

@@ -13,6 +13,7 @@ export interface AnomalyDetectorDef extends NodeDef {
   contextFeatures?: string;
   adapt?: boolean | string;
   noiseFloor?: string;
+  driftAllowance?: boolean | string;
   onnxModel?: string;
   store?: string;
 }
@@ -43,6 +44,8 @@ export function settingsFrom(def: AnomalyDetectorDef): DetectorSettings {
     contextFeatures: (def.contextFeatures ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     adapt: def.adapt === true || def.adapt === 'true',
     noiseFloor: num(def.noiseFloor, 'Noise floor', 0) / 100,
+    // Nodes saved before the setting existed keep the engine's default.
+    driftAllowance: def.driftAllowance === undefined || def.driftAllowance === '' ? ENGINE_DEFAULTS.driftAllowance : def.driftAllowance === true || def.driftAllowance === 'true',
   };
   checkEngineOptions(options);
   if (options.regimes >= 2 && options.contextFeatures.length === 0) throw new Error('Regimes need at least one context feature');
