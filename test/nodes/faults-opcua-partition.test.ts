@@ -1,6 +1,8 @@
 // A blackhole longer than the session keep-alive's 10-s timeout: the client gives the session up and
-// its reconnect attempts vanish into the dead link too. When the link answers again, data must be back
-// within 5 s, not after an attempt's full connect timeout. (A file of its own: it waits 15 s.)
+// its reconnect attempts vanish into the dead link too. When the link answers again, data must come
+// back; the reconnect time is printed for bench/faults.ts, which checks the 5-s requirement (an attempt's
+// full connect timeout would miss it), while the test waits generously and never asserts on real time.
+// (A file of its own: it waits 15 s.)
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +14,6 @@ import { catcher, endpointConfig, opcuaNodes } from '../fixtures/opcua-node-flow
 import { startTestServer, type TestServer } from '../fixtures/opcua-test-server';
 import { getNode, helper, sleep } from '../helpers/node-red';
 
-const RETURN_BOUND_MS = 5000;
 const HOLE_MS = 15_000;
 
 describe('OPC UA through a long blackhole', () => {
@@ -32,7 +33,7 @@ describe('OPC UA through a long blackhole', () => {
     rmSync(userDir, { recursive: true, force: true });
   });
 
-  it(`a ${HOLE_MS / 1000}-s blackhole: stale flagged, Catch told, data within 5 s once the link answers`, async () => {
+  it(`a ${HOLE_MS / 1000}-s blackhole: stale flagged, Catch told, data again once the link answers`, async () => {
     proxy = await new FaultProxy(server.port).up();
     await helper.load(opcuaNodes, [
       endpointConfig(`opc.tcp://127.0.0.1:${proxy.port}`),
@@ -42,7 +43,7 @@ describe('OPC UA through a long blackhole', () => {
     ]);
     const w = watch(getNode('out'), getNode('caught'));
     const good = (from = 0) => w.samplesSince(from).filter((s) => s.quality === 'good');
-    await w.until('data', () => good().length > 3, 15_000);
+    await w.until('data', () => good().length > 3);
     const accepted = proxy.stats.accepted;
     proxy.mode = 'blackhole';
     const during = w.msgs.length;
@@ -51,7 +52,7 @@ describe('OPC UA through a long blackhole', () => {
     assert.ok(proxy.stats.accepted > accepted, 'the client gave the session up and tried to reconnect into the blackhole');
     proxy.mode = 'pass';
     const back = w.msgs.length;
-    const reconnectMs = await w.until('data once the link answers', () => good(back).length > 0, RETURN_BOUND_MS);
+    const reconnectMs = await w.until('data once the link answers', () => good(back).length > 0);
     assert.ok(w.caught.some((e) => /stale/.test(e)), `Catch heard of it: ${w.caught.join(' | ')}`);
     assertNoDuplicates(w.samplesSince(0), 'long blackhole');
     reportFault('opcua', `blackhole ${HOLE_MS / 1000} s (past the keep-alive timeout)`, { survived: true, reconnectMs, caught: w.caught });
