@@ -1,6 +1,6 @@
 // Bayesian straight-line regression y = a + b t + e with a Normal-Inverse-Gamma prior on (a, b, s^2),
 // updated online from sufficient statistics. Conjugate, so every update is exact and O(1).
-import { rng } from './gbdt';
+import { seededRandom } from '../shared/seeded-random';
 
 export interface LinePrior {
   /** Prior mean of [intercept, slope]. */
@@ -101,7 +101,7 @@ export function gammaDraw(shape: number, random: () => number): number {
 
 /** Draws (intercept, slope) pairs from the posterior (noise variance integrated out). */
 export function sampleLines(post: LinePosterior, count: number, seed = 1): Array<[number, number]> {
-  const random = rng(seed);
+  const random = seededRandom(seed);
   const c = post.cov;
   const l00 = Math.sqrt(Math.max(0, c[0][0]));
   const l10 = l00 > 0 ? c[1][0] / l00 : 0;

@@ -7,7 +7,7 @@
 // the posterior-mean line gives the estimate, posterior samples give the interval and distribution.
 import { addObservation, discountStats, emptyStats, gammaDraw, normalDraw, posterior, sampleLines, type LinePrior, type LineStats } from './bayes-linear';
 import { intervalFromSamples, type RulInterval } from './distribution';
-import { rng } from './gbdt';
+import { seededRandom } from '../shared/seeded-random';
 
 export type DegradationKind = 'linear' | 'exponential';
 
@@ -122,7 +122,7 @@ function thresholdDraws(state: DegradationState, count: number): number[] | null
   const sd = Math.sqrt(levels.reduce((s, v) => s + (v - mean) ** 2, 0) / (n - 1));
   const scale = sd * Math.sqrt(1 + 1 / n);
   const nu = n - 1;
-  const random = rng(11 + n);
+  const random = seededRandom(11 + n);
   return Array.from({ length: count }, () => mean + scale * normalDraw(random) / Math.sqrt((2 * gammaDraw(nu / 2, random)) / nu));
 }
 

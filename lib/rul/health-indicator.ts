@@ -3,6 +3,7 @@
 // same machine or test rig at the same moment. Dividing by the peers removes what they all share (load,
 // speed, a sensor or rig change), so what is left is what this component does differently: wear.
 // Everything is causal: a value uses only samples up to its own time.
+import { median } from './distribution';
 
 export interface RelativeIndicatorOptions {
   /** Samples that form each signal's baseline (the running mean of the first `baseline` samples). */
@@ -26,12 +27,6 @@ export function ratioToBaseline(signal: readonly number[], baseline: number): nu
     if (!(base > 0)) throw new Error('health indicator: the baseline level must be positive');
     return v / base;
   });
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /**

@@ -9,7 +9,7 @@
 // nothing just after onset (a few snapshots do not make a trend), most of the say late in the decline.
 import type { LinePrior } from './bayes-linear';
 import { createDegradation, degradationRulSamples, fitDegradationPrior, updateDegradation, type DegradationKind } from './degradation';
-import type { RulInterval } from './distribution';
+import { median, type RulInterval } from './distribution';
 import { onsetIndex } from './health-indicator';
 import { poolPredictions } from './pool';
 import { fitWeibullPosterior, weibullPredictiveResidualQuantile, type WeibullPosterior } from './weibull-predictive';
@@ -60,12 +60,6 @@ function checkRun(run: FleetRun, what: string): void {
     if (!Number.isFinite(run.t[i]) || !Number.isFinite(run.hi[i])) throw new Error(`two-stage model: ${what} has a non-finite value at sample ${i}`);
     if (i > 0 && run.t[i] < run.t[i - 1]) throw new Error(`two-stage model: ${what} goes back in time at sample ${i}`);
   }
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 export function fitTwoStage(fleet: readonly FleetRun[], config: TwoStageConfig): TwoStageModel {

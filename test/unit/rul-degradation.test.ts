@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createDegradation, fitDegradationPrior, predictDegradation, updateDegradation } from '../../lib/rul/degradation';
-import { rng } from '../../lib/rul/gbdt';
+import { seededRandom as rng } from '../../lib/shared/seeded-random';
 
 function gauss(random: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());

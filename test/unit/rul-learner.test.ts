@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_GBDT, fitGbdt, predictGbdt, rng } from '../../lib/rul/gbdt';
+import { DEFAULT_GBDT, fitGbdt, predictGbdt } from '../../lib/rul/gbdt';
+import { seededRandom as rng } from '../../lib/shared/seeded-random';
 import { DEFAULT_LEARNER, predictLearner, trainLearner, type LearnerConfig, type RunHistory } from '../../lib/rul/learner';
 import { windowFeatureNames, windowFeatureRows, DEFAULT_WINDOW_FEATURES } from '../../lib/rul/window-features';
 

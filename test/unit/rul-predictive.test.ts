@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createDegradation, predictDegradation, updateDegradation } from '../../lib/rul/degradation';
-import { rng } from '../../lib/rul/gbdt';
+import { seededRandom as rng } from '../../lib/shared/seeded-random';
 import { onsetIndex, ratioToBaseline, relativeIndicator } from '../../lib/rul/health-indicator';
 import { poolPredictions } from '../../lib/rul/pool';
 import { fitWeibull, predictWeibull } from '../../lib/rul/weibull';

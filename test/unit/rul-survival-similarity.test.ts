@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { rng } from '../../lib/rul/gbdt';
+import { seededRandom as rng } from '../../lib/shared/seeded-random';
 import { monotonicity, prognosability, rankHealthIndicators, trendability } from '../../lib/rul/hi-metrics';
 import { buildSimilarityModel, predictSimilarity } from '../../lib/rul/similarity';
 import { fitWeibull, predictWeibull } from '../../lib/rul/weibull';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { rng } from '../../lib/rul/gbdt';
+import { seededRandom as rng } from '../../lib/shared/seeded-random';
 import { fitTwoStage, predictTwoStage, type FleetRun } from '../../lib/rul/two-stage';
 
 /** A bearing-like run: flat at 1 until onset, then 1.2 * exp(rate (t - onset)) up to failure at `life`. */
