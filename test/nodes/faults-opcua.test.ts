@@ -1,8 +1,10 @@
 // The fault matrix for OPC UA: a real Node-RED runtime subscribed to (and reading from) a real
 // node-opcua server on loopback through a TCP fault proxy: link outages, the server gone mid-request,
-// garbage, latency and a blackhole. Each fault must end with data within 5 s of the return, stale
+// garbage, latency and a blackhole. Each fault must end with data again after the return, stale
 // data flagged as bad quality, no duplicate samples, counter values lost only inside the outage,
-// errors a Catch node sees, and a runtime that keeps running. Long outages replay on a simulated clock.
+// errors a Catch node sees, and a runtime that keeps running. Tests wait generously and never assert
+// on real time: each prints its reconnect time, and bench/faults.ts checks it against the 5-s
+// requirement. Long outages replay on a simulated clock, where the 5 s is asserted.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,13 +15,13 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import { parseEndpointSettings } from '../../lib/protocols/opcua-options';
 import { OpcuaConnection, type ConnectionStateEvent } from '../../lib/protocols/opcua-session';
 import { FaultProxy } from '../fixtures/fault-proxy';
-import { assertNoDuplicates, reportFault, watch, type Watch } from '../fixtures/fault-watch';
+import { assertNoDuplicates, PATIENCE_MS, reportFault, watch, type Watch } from '../fixtures/fault-watch';
 import { ManualClock } from '../fixtures/manual-clock';
 import { catcher, endpointConfig, opcuaNodes, waitForStatus } from '../fixtures/opcua-node-flows';
 import { freePort, startTestServer, type TestServer } from '../fixtures/opcua-test-server';
 import { getNode, helper, sleep } from '../helpers/node-red';
 
-const RETURN_BOUND_MS = 5000; // the requirement: data within 5 s of the server's return
+const SIMULATED_RETURN_BOUND_MS = 5000; // the requirement, asserted on the simulated clock only
 const READ_TIMEOUT_MS = 1000;
 
 function flow(url: string) {
@@ -53,7 +55,7 @@ const lastWord = (w: Watch) => Object.fromEntries(new Map(w.samplesSince(0).map(
 
 async function assertHealthy(w: Watch, label: string): Promise<void> {
   // the last word on every tag is good: a value that never changed is confirmed after the fault too
-  await w.until(`${label}: every tag reads good again`, () => lastWord(w).count === 'good' && lastWord(w).temp === 'good', RETURN_BOUND_MS);
+  await w.until(`${label}: every tag reads good again`, () => lastWord(w).count === 'good' && lastWord(w).temp === 'good');
   assertNoDuplicates(w.samplesSince(0), label);
   assertLossOnlyInOutage(w, label);
   assert.ok(w.samplesSince(0).filter((s) => s.quality === 'bad').every((s) => typeof s.error === 'string' && s.error.length > 0), `${label}: bad samples say why`);
@@ -82,7 +84,7 @@ describe('OPC UA fault matrix (real runtime, real server, fault proxy)', () => {
     proxy = await new FaultProxy(server.port).up();
     await helper.load(opcuaNodes, flow(`opc.tcp://127.0.0.1:${proxy.port}`));
     const w = watch(getNode('out'), getNode('caught'));
-    await w.until('data', () => good(w).length > 3, 15_000);
+    await w.until('data', () => good(w).length > 3);
     return w;
   }
 
@@ -94,30 +96,30 @@ describe('OPC UA fault matrix (real runtime, real server, fault proxy)', () => {
     const caughtBefore = w.caught.length;
     getNode('rd').receive({ payload: 'read' });
     const fromRead = () => w.caught.filter((_, i) => i >= caughtBefore && w.caughtFrom[i] === 'rd');
-    await w.until('the read ends', () => reads.length > 0 || fromRead().length > 0, 15_000);
+    await w.until('the read ends', () => reads.length > 0 || fromRead().length > 0);
     getNode('read').removeListener('input', listener);
     return reads.length ? { msg: reads[0] } : { error: fromRead().join(' | ') };
   }
 
   /** Reads until one comes back good; a connection still settling may fail a read or two. */
-  async function readsGoodWithin(w: Watch, ms: number): Promise<void> {
-    const deadline = Date.now() + ms;
+  async function readsGoodAgain(w: Watch): Promise<void> {
+    const deadline = Date.now() + PATIENCE_MS;
     const errors: string[] = [];
     for (;;) {
       const r = await readOnce(w);
       if (r.msg?.payload[0].quality === 'good') return;
       errors.push(r.error ?? JSON.stringify(r.msg?.payload));
-      if (Date.now() > deadline) assert.fail(`no good read within ${ms} ms: ${errors.join(' | ')}`);
+      if (Date.now() > deadline) assert.fail(`no good read within ${PATIENCE_MS} ms: ${errors.join(' | ')}`);
       await sleep(100);
     }
   }
 
-  it('link outage of 1 s: stale data flagged bad, Catch told, data within 5 s of the return', async () => {
+  it('link outage of 1 s: stale data flagged bad, Catch told, data again after the return', async () => {
     const w = await deploy();
     const down = w.msgs.length;
     await proxy.down();
-    await w.until('a stale flag', () => w.samplesSince(down).some((s) => s.quality === 'bad'), 5000);
-    await w.until('both tags flagged', () => w.samplesSince(down).filter((s) => s.quality === 'bad').length === 2, 3000);
+    await w.until('a stale flag', () => w.samplesSince(down).some((s) => s.quality === 'bad'));
+    await w.until('both tags flagged', () => w.samplesSince(down).filter((s) => s.quality === 'bad').length === 2);
     const flag = w.samplesSince(down).find((s) => s.quality === 'bad' && s.tag === 'count')!;
     assert.match(flag.error, /connection lost|closed/);
     assert.equal(flag.value, good(w).at(-1)!.value, 'the flag carries the last good value');
@@ -125,15 +127,15 @@ describe('OPC UA fault matrix (real runtime, real server, fault proxy)', () => {
     await sleep(1000);
     const back = w.msgs.length;
     await proxy.up();
-    const reconnectMs = await w.until('data after the return', () => good(w, back).length > 0, RETURN_BOUND_MS);
-    await w.until('Catch heard of it', () => w.caught.length > 0, 3000);
-    await w.until('more data', () => good(w, back).length > 3, 3000);
+    const reconnectMs = await w.until('data after the return', () => good(w, back).length > 0);
+    await w.until('Catch heard of it', () => w.caught.length > 0);
+    await w.until('more data', () => good(w, back).length > 3);
     await assertHealthy(w, 'link outage 1 s');
-    await readsGoodWithin(w, RETURN_BOUND_MS);
+    await readsGoodAgain(w);
     reportFault('opcua', 'link outage 1 s', { survived: true, reconnectMs, caught: w.caught });
   });
 
-  it('server gone mid-request: the read in flight fails to Catch, both nodes recover within 5 s', async () => {
+  it('server gone mid-request: the read in flight fails to Catch, both nodes recover', async () => {
     const w = await deploy();
     proxy.mode = 'blackhole'; // the read request reaches nobody...
     const pending = readOnce(w);
@@ -143,25 +145,25 @@ describe('OPC UA fault matrix (real runtime, real server, fault proxy)', () => {
     proxy.mode = 'pass';
     const read = await pending;
     assert.ok(read.error, `the read failed: ${JSON.stringify(read.msg?.payload)}`);
-    await w.until('a stale flag', () => w.samplesSince(down).some((s) => s.quality === 'bad'), 5000);
+    await w.until('a stale flag', () => w.samplesSince(down).some((s) => s.quality === 'bad'));
     await sleep(1000);
     const back = w.msgs.length;
     await proxy.up();
-    const reconnectMs = await w.until('data after the return', () => good(w, back).length > 0, RETURN_BOUND_MS);
+    const reconnectMs = await w.until('data after the return', () => good(w, back).length > 0);
     await assertHealthy(w, 'gone mid-request');
-    await readsGoodWithin(w, RETURN_BOUND_MS);
+    await readsGoodAgain(w);
     reportFault('opcua', 'server gone mid-request', { survived: true, reconnectMs, caught: w.caught });
   });
 
-  it('garbage instead of replies: the channel is dropped and rebuilt, data within 5 s once it stops', async () => {
+  it('garbage instead of replies: the channel is dropped and rebuilt, data again once it stops', async () => {
     const w = await deploy();
     const during = w.msgs.length;
     proxy.mode = 'garbage';
-    await w.until('a stale flag', () => w.samplesSince(during).some((s) => s.quality === 'bad'), 8000);
+    await w.until('a stale flag', () => w.samplesSince(during).some((s) => s.quality === 'bad'));
     await sleep(1000);
     proxy.mode = 'pass';
     const back = w.msgs.length;
-    const reconnectMs = await w.until('data after the garbage', () => good(w, back).length > 0, RETURN_BOUND_MS);
+    const reconnectMs = await w.until('data after the garbage', () => good(w, back).length > 0);
     await assertHealthy(w, 'garbage');
     reportFault('opcua', 'garbage reply', { survived: true, reconnectMs, caught: w.caught });
   });
@@ -172,7 +174,7 @@ describe('OPC UA fault matrix (real runtime, real server, fault proxy)', () => {
     const from = w.msgs.length;
     const read = await readOnce(w);
     assert.equal(read.msg?.payload[0].quality, 'good');
-    await w.until('data through the slow link', () => good(w, from).length > 5, 5000);
+    await w.until('data through the slow link', () => good(w, from).length > 5);
     assert.deepEqual(w.caught, []);
     await assertHealthy(w, 'latency below timeout');
     reportFault('opcua', 'latency 200 ms (below timeout)', { survived: true, caught: w.caught });
@@ -189,23 +191,23 @@ describe('OPC UA fault matrix (real runtime, real server, fault proxy)', () => {
     const resetAt = Date.now();
     // a keep-alive answered late during the latency may still break the connection a moment later
     await sleep(3000);
-    await w.until('fresh data after the last flag', () => lastWord(w).count === 'good', RETURN_BOUND_MS);
+    await w.until('fresh data after the last flag', () => lastWord(w).count === 'good');
     const lastBad = Math.max(resetAt, ...w.msgs.filter((m) => m.samples.some((x) => x.quality === 'bad')).map((m) => m.at));
     const reconnectMs = w.msgs.find((m) => m.at >= lastBad && m.samples.some((x) => x.quality === 'good'))!.at - lastBad;
-    await readsGoodWithin(w, RETURN_BOUND_MS);
+    await readsGoodAgain(w);
     await assertHealthy(w, 'latency above timeout');
     reportFault('opcua', `latency ${READ_TIMEOUT_MS * 2} ms (above read timeout; read failed after ${tookMs} ms)`, { survived: true, reconnectMs, caught: w.caught });
   });
 
-  it('blackhole (the link takes requests and never answers): stale flagged, data within 5 s once it answers again', async () => {
+  it('blackhole (the link takes requests and never answers): stale flagged, data again once it answers', async () => {
     const w = await deploy();
     const during = w.msgs.length;
     proxy.mode = 'blackhole';
-    await w.until('a stale flag', () => w.samplesSince(during).some((s) => s.quality === 'bad'), 10_000);
+    await w.until('a stale flag', () => w.samplesSince(during).some((s) => s.quality === 'bad'));
     proxy.mode = 'pass';
     const back = w.msgs.length;
-    const reconnectMs = await w.until('data after the blackhole', () => good(w, back).length > 0, RETURN_BOUND_MS);
-    await waitForStatus(getNode('sub'), (s) => /item/.test(s.text ?? ''), 3000);
+    const reconnectMs = await w.until('data after the blackhole', () => good(w, back).length > 0);
+    await waitForStatus(getNode('sub'), (s) => /item/.test(s.text ?? ''), PATIENCE_MS);
     await assertHealthy(w, 'blackhole');
     reportFault('opcua', 'blackhole (never answers)', { survived: true, reconnectMs, caught: w.caught });
   });
@@ -237,7 +239,7 @@ describe('OPC UA long outages on a simulated clock (lib, real sockets)', () => {
       last = s;
       if (s.retryInMs !== undefined) delays.push(s.retryInMs);
     });
-    const settled = async (want: (s: ConnectionStateEvent) => boolean, ms = 10_000) => {
+    const settled = async (want: (s: ConnectionStateEvent) => boolean, ms = PATIENCE_MS) => {
       const deadline = Date.now() + ms;
       while (!want(last) && Date.now() < deadline) await sleep(1);
       assert.ok(want(last), `state ${last.state}: ${last.message}`);
@@ -273,7 +275,7 @@ describe('OPC UA long outages on a simulated clock (lib, real sockets)', () => {
       const r = await replay(outageMs);
       assert.ok(r.maxDelay <= 2500, `no retry waits beyond the cap: ${r.maxDelay} ms`);
       assert.ok(r.lastDelays.every((d) => d >= 1500 && d <= 2500), `retries at the end wait within the capped band: ${r.lastDelays}`);
-      assert.ok(r.reconnectMs <= RETURN_BOUND_MS, `back ${r.reconnectMs} ms (simulated) after the return`);
+      assert.ok(r.reconnectMs <= SIMULATED_RETURN_BOUND_MS, `back ${r.reconnectMs} ms (simulated) after the return`);
       process.stdout.write(`# ${label}: ${r.attempts} attempts, heap ${r.heapGrowthMb.toFixed(1)} MB after them\n`);
       reportFault('opcua', `outage ${label} (simulated clock)`, { survived: true, reconnectMs: r.reconnectMs, caught: [] });
     });
