@@ -1,8 +1,10 @@
 // The fault matrix for Modbus: a real Node-RED runtime polling a real server on loopback, with
 // outages, a server that dies mid-request, garbage, exception codes and latency injected by a TCP
-// proxy or the server itself. Each fault must end with good data within 5 s of the server's return,
+// proxy or the server itself. Each fault must end with good data again after the server's return,
 // bad quality (never a silent gap) while it lasts, no duplicate or misattributed samples, errors a
-// Catch node sees, and a runtime that keeps running. Long outages replay on a simulated clock.
+// Catch node sees, and a runtime that keeps running. Tests wait generously and never assert on real
+// time: each prints its reconnect time, and bench/faults.ts checks it against the 5-s requirement.
+// Long outages replay on a simulated clock, where the 5 s is asserted.
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import connectionNode = require('../../nodes/modbus-connection/modbus-connection');
@@ -10,7 +12,7 @@ import pollNode = require('../../nodes/modbus-poll/modbus-poll');
 import writeNode = require('../../nodes/modbus-write/modbus-write');
 import { ModbusConnection, type StateChange } from '../../lib/protocols/modbus-client';
 import { FaultProxy, seededBytes } from '../fixtures/fault-proxy';
-import { assertNoDuplicates, reportFault, watch, type Watch } from '../fixtures/fault-watch';
+import { assertNoDuplicates, PATIENCE_MS, reportFault, watch, type Watch } from '../fixtures/fault-watch';
 import { ManualClock } from '../fixtures/manual-clock';
 import { freePort, InProcessModbusServer, pymodbusAvailable, startPymodbus, type PymodbusServer } from '../fixtures/modbus-servers';
 import { getNode, helper, lastStatus, sleep } from '../helpers/node-red';
@@ -18,7 +20,7 @@ import { getNode, helper, lastStatus, sleep } from '../helpers/node-red';
 const catchNode = require('@node-red/nodes/core/common/25-catch.js');
 const NODES = [connectionNode, pollNode, writeNode, catchNode];
 const TIMEOUT_MS = 500;
-const RETURN_BOUND_MS = 5000; // the requirement: good data within 5 s of the server's return
+const SIMULATED_RETURN_BOUND_MS = 5000; // the requirement, asserted on the simulated clock only
 
 const TAGS = [
   { name: 'a', area: 'holding', address: '0', type: 'uint16' },
@@ -83,12 +85,12 @@ describe('Modbus fault matrix (real runtime, real server, fault proxy)', () => {
   async function deploy(port: number, poll: Record<string, unknown> = {}, conn: Record<string, unknown> = {}): Promise<Watch> {
     await helper.load(NODES, flow(port, poll, conn));
     const w = watch(getNode('out'), getNode('caught'));
-    if (poll.interval !== 0) await w.until('good data', allGood(w), 3000);
+    if (poll.interval !== 0) await w.until('good data', allGood(w));
     else await sleep(200); // polls only on input: give the connection time to open
     return w;
   }
 
-  it('outage of 1 s (server stopped and restarted on its port): bad quality while down, good data within 5 s of its return', async () => {
+  it('outage of 1 s (server stopped and restarted on its port): bad quality while down, good data again after its return', async () => {
     const restartable = await fill(new InProcessModbusServer()).start();
     try {
       const w = await deploy(restartable.port);
@@ -99,7 +101,7 @@ describe('Modbus fault matrix (real runtime, real server, fault proxy)', () => {
       assert.equal(lastStatus(getNode('p1')).fill, 'red');
       const back = w.msgs.length;
       await restartable.start();
-      const reconnectMs = await w.until('good data after the return', allGood(w, back), RETURN_BOUND_MS);
+      const reconnectMs = await w.until('good data after the return', allGood(w, back));
       assert.ok(w.caught.some((e) => /not connected|lost|closed/.test(e)), `Catch saw the outage: ${w.caught.join(' | ')}`);
       assertHealthy(w, 'outage 1 s');
       reportFault('modbus', 'outage 1 s (restart)', { survived: true, reconnectMs, caught: w.caught });
@@ -114,20 +116,20 @@ describe('Modbus fault matrix (real runtime, real server, fault proxy)', () => {
     try {
       const w = await deploy(restartable.port);
       await restartable.stop();
-      await w.until('the outage seen', () => lastStatus(getNode('p1')).fill === 'red', 3000);
+      await w.until('the outage seen', () => lastStatus(getNode('p1')).fill === 'red');
       const before = w.caught.length;
       getNode('w1').receive({ topic: 'sp', payload: 42 });
-      await w.until('the write fails to Catch', () => w.caught.length > before && w.caughtFrom.slice(before).includes('w1'), 3000);
+      await w.until('the write fails to Catch', () => w.caught.length > before && w.caughtFrom.slice(before).includes('w1'));
       assert.match(w.caught[w.caughtFrom.lastIndexOf('w1')], /not connected|lost|closed/);
       const back = w.msgs.length;
       await restartable.start();
-      await w.until('good data after the return', allGood(w, back), RETURN_BOUND_MS);
+      await w.until('good data after the return', allGood(w, back));
       await sleep(300);
       assert.deepEqual(restartable.writes, [], 'the failed write was not held and replayed');
       const written: Array<Record<string, any>> = [];
       getNode('written').on('input', (m: Record<string, any>) => written.push(m));
       getNode('w1').receive({ topic: 'sp', payload: 43 });
-      await w.until('the write after the return', () => written.length === 1, 3000);
+      await w.until('the write after the return', () => written.length === 1);
       assert.deepEqual(restartable.writes, [{ area: 'holding', address: 300, value: 43 }]);
       reportFault('modbus', 'write during an outage', { survived: true, caught: w.caught.filter((_, i) => w.caughtFrom[i] === 'w1') });
     } finally {
@@ -136,7 +138,7 @@ describe('Modbus fault matrix (real runtime, real server, fault proxy)', () => {
     }
   });
 
-  it('an independent server (pymodbus) killed with SIGKILL mid-request and restarted: back within 5 s', { skip: pymodbusAvailable() ? false : 'python3 with pymodbus is not installed' }, async () => {
+  it('an independent server (pymodbus) killed with SIGKILL mid-request and restarted: good data again', { skip: pymodbusAvailable() ? false : 'python3 with pymodbus is not installed' }, async () => {
     const values = { holding: { '0': [1111], '200': [2222] }, input: { '5': [3333] }, coil: { '7': [1] } };
     let py: PymodbusServer = await startPymodbus(values);
     try {
@@ -144,15 +146,15 @@ describe('Modbus fault matrix (real runtime, real server, fault proxy)', () => {
       const w = await deploy(proxy.port);
       proxy.latencyMs = 150; // replies wait in the proxy: a request is always in flight
       const sent = proxy.stats.requests;
-      await w.until('a request in flight', () => proxy.stats.requests > sent, 2000);
+      await w.until('a request in flight', () => proxy.stats.requests > sent);
       await py.kill();
       const down = w.msgs.length;
-      await w.until('bad samples', () => w.samplesSince(down).some((s) => s.quality === 'bad'), 3000);
+      await w.until('bad samples', () => w.samplesSince(down).some((s) => s.quality === 'bad'));
       proxy.latencyMs = 0;
       py = await startPymodbus(values);
       proxy.targetPort = py.port;
       const back = w.msgs.length;
-      const reconnectMs = await w.until('good data from the restarted server', allGood(w, back), RETURN_BOUND_MS);
+      const reconnectMs = await w.until('good data from the restarted server', allGood(w, back));
       assert.ok(w.caught.some((e) => /lost|closed|not connected/.test(e)), `Catch saw the kill: ${w.caught.join(' | ')}`);
       assertHealthy(w, 'pymodbus killed');
       reportFault('modbus', 'server process killed (SIGKILL) mid-request, restarted', { survived: true, reconnectMs, caught: w.caught });
@@ -162,16 +164,16 @@ describe('Modbus fault matrix (real runtime, real server, fault proxy)', () => {
     }
   });
 
-  it('server killed mid-request (connection cut after the request left): error to Catch, back within 5 s', async () => {
+  it('server killed mid-request (connection cut after the request left): error to Catch, good data again', async () => {
     proxy = await new FaultProxy(server.port).up();
     const w = await deploy(proxy.port);
     await proxy.killOnNextRequest();
     const down = w.msgs.length;
-    await w.until('bad samples for the cut request', () => w.samplesSince(down).some((s) => s.quality === 'bad'), 3000);
+    await w.until('bad samples for the cut request', () => w.samplesSince(down).some((s) => s.quality === 'bad'));
     await sleep(500);
     const back = w.msgs.length;
     await proxy.up();
-    const reconnectMs = await w.until('good data after the return', allGood(w, back), RETURN_BOUND_MS);
+    const reconnectMs = await w.until('good data after the return', allGood(w, back));
     assert.ok(w.caught.some((e) => /lost|closed|not connected/.test(e)), `Catch saw the cut: ${w.caught.join(' | ')}`);
     assertHealthy(w, 'killed mid-request');
     reportFault('modbus', 'server killed mid-request', { survived: true, reconnectMs, caught: w.caught });
@@ -190,11 +192,11 @@ describe('Modbus fault matrix (real runtime, real server, fault proxy)', () => {
       proxy.garbage = garbage as (req: Buffer) => Buffer;
       proxy.mode = 'garbage';
       const during = w.msgs.length;
-      await w.until('bad samples', () => w.samplesSince(during).some((s) => s.quality === 'bad'), 3000);
+      await w.until('bad samples', () => w.samplesSince(during).some((s) => s.quality === 'bad'));
       await sleep(1000);
       proxy.mode = 'pass';
       const back = w.msgs.length;
-      const reconnectMs = await w.until('good data after the garbage', allGood(w, back), RETURN_BOUND_MS);
+      const reconnectMs = await w.until('good data after the garbage', allGood(w, back));
       assert.ok(w.caught.length > 0, 'Catch saw the garbage');
       assertHealthy(w, `garbage ${label}`);
       reportFault('modbus', `garbage reply (${label})`, { survived: true, reconnectMs, caught: w.caught });
@@ -208,19 +210,19 @@ describe('Modbus fault matrix (real runtime, real server, fault proxy)', () => {
       const from = w.msgs.length;
       const caughtBefore = w.caught.length;
       getNode('p1').receive({ payload: code });
-      await w.until(`a poll answered with exception ${code}`, () => w.msgs.length > from, 3000);
+      await w.until(`a poll answered with exception ${code}`, () => w.msgs.length > from);
       const b = w.msgs[from].samples.find((s) => s.tag === 'b')!;
       assert.equal(b.quality, 'bad');
       assert.match(b.error, new RegExp(`exception ${code}\\b`));
       assert.ok(w.msgs[from].samples.filter((s) => s.tag !== 'b').every((s) => s.quality === 'good' && s.value === EXPECTED[s.tag]));
-      await w.until('Catch sees it', () => w.caught.length > caughtBefore, 3000);
+      await w.until('Catch sees it', () => w.caught.length > caughtBefore);
       assert.match(w.caught.at(-1)!, new RegExp(`Modbus exception ${code}\\b`));
       assert.equal(lastStatus(getNode('p1')).fill, 'yellow');
     }
     server.refuse = undefined;
     const from = w.msgs.length;
     getNode('p1').receive({ payload: 'again' });
-    await w.until('good data once the device stops refusing', allGood(w, from), RETURN_BOUND_MS);
+    await w.until('good data once the device stops refusing', allGood(w, from));
     assertHealthy(w, 'exceptions');
     assert.equal(server.openSockets, 1, 'exceptions never re-open the connection');
     reportFault('modbus', 'exception codes 01,02,03,04,06', { survived: true, caught: w.caught });
@@ -232,7 +234,7 @@ describe('Modbus fault matrix (real runtime, real server, fault proxy)', () => {
     const w = await deploy(proxy.port, {}, { timeout: 1000 });
     proxy.latencyMs = 100;
     const from = w.msgs.length;
-    await w.until('polls through the slow link', () => w.msgs.length > from + 3, 5000);
+    await w.until('polls through the slow link', () => w.msgs.length > from + 3);
     assert.ok(w.samplesSince(from).every((s) => s.quality === 'good'));
     assert.deepEqual(w.caught, []);
     assertHealthy(w, 'latency below timeout');
@@ -247,13 +249,13 @@ describe('Modbus fault matrix (real runtime, real server, fault proxy)', () => {
       else proxy.mode = 'blackhole';
       const during = w.msgs.length;
       const caughtBefore = w.caught.length;
-      await w.until('timeouts reach Catch', () => w.caught.slice(caughtBefore).some((e) => new RegExp(`no reply from 127\\.0\\.0\\.1:\\d+ within ${TIMEOUT_MS} ms`).test(e)), 5000);
+      await w.until('timeouts reach Catch', () => w.caught.slice(caughtBefore).some((e) => new RegExp(`no reply from 127\\.0\\.0\\.1:\\d+ within ${TIMEOUT_MS} ms`).test(e)));
       await sleep(1000);
       assert.ok(w.samplesSince(during).some((s) => s.quality === 'bad' && s.error.includes(`within ${TIMEOUT_MS} ms`)), 'timed-out tags read bad');
       proxy.latencyMs = 0;
       proxy.mode = 'pass';
       const back = w.msgs.length;
-      const reconnectMs = await w.until(`good data after the ${fault}`, allGood(w, back), RETURN_BOUND_MS);
+      const reconnectMs = await w.until(`good data after the ${fault}`, allGood(w, back));
       assertHealthy(w, fault);
       reportFault('modbus', fault === 'latency' ? `latency ${TIMEOUT_MS * 2} ms (above timeout)` : 'blackhole (never answers)', { survived: true, reconnectMs, caught: w.caught.slice(caughtBefore) });
     }
@@ -292,7 +294,7 @@ describe('Modbus long outages on a simulated clock (lib, real sockets)', () => {
       const returnedAt = clock.now;
       clock.advance(clock.nextDue()! - clock.now);
       await new Promise<void>((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`not connected: ${last.state} ${last.error ?? ''}`)), 3000);
+        const t = setTimeout(() => reject(new Error(`not connected: ${last.state} ${last.error ?? ''}`)), PATIENCE_MS);
         const check = () => (last.state === 'connected' ? (clearTimeout(t), resolve()) : setTimeout(check, 5));
         check();
       });
@@ -311,7 +313,7 @@ describe('Modbus long outages on a simulated clock (lib, real sockets)', () => {
     for (const [label, r] of [['1 min', minute], ['1 h', hour]] as const) {
       assert.ok(r.maxDelay <= 2500, `${label}: no retry waits beyond the cap (max ${r.maxDelay} ms)`);
       assert.ok(r.lastDelays.every((d) => d >= 1250 && d <= 2500), `${label}: retries at the end of the outage wait within the capped band: ${r.lastDelays}`);
-      assert.ok(r.reconnectMs <= RETURN_BOUND_MS, `${label}: back ${r.reconnectMs} ms (simulated) after the return`);
+      assert.ok(r.reconnectMs <= SIMULATED_RETURN_BOUND_MS, `${label}: back ${r.reconnectMs} ms (simulated) after the return`);
       reportFault('modbus', `outage ${label} (simulated clock)`, { survived: true, reconnectMs: r.reconnectMs, caught: [] });
     }
     assert.ok(hour.attempts > minute.attempts * 30, `the hour retried all along (${hour.attempts} attempts vs ${minute.attempts})`);
