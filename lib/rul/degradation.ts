@@ -28,9 +28,10 @@ export interface DegradationConfig {
    */
   halfLife?: number;
   /**
-   * HI values at which fleet units failed. With two or more, the threshold itself is uncertain: every
-   * posterior draw crosses its own threshold, drawn from the Student-t predictive of these levels (on
-   * the model's scale), so the interval carries the fleet's spread of failure levels too.
+   * HI values at which fleet units failed. With MIN_FAILURE_LEVELS or more, the threshold itself is
+   * uncertain: every posterior draw crosses its own threshold, drawn from the Student-t predictive of
+   * these levels (on the model's scale), so the interval carries the fleet's spread of failure levels
+   * too. Fewer are ignored (the threshold is taken as known).
    */
   failureLevels?: number[];
 }
@@ -58,6 +59,13 @@ export interface DegradationPrediction extends RulInterval {
   fittedHi: number;
   observations: number;
 }
+
+/**
+ * Failure levels needed before their spread is used. With 2 the Student-t has 1 degree of freedom (a
+ * Cauchy): its tails put draws of the threshold behind the current HI or far beyond it, and the interval
+ * collapses to [0, far away]. From 3 (2 degrees of freedom) the tails are heavy but usable.
+ */
+export const MIN_FAILURE_LEVELS = 3;
 
 export const WEAK_PRIOR: LinePrior = { mean: [0, 0], cov: [[1e8, 0], [0, 1e8]], shape: 0.5, scale: 1e-8 };
 
@@ -90,7 +98,7 @@ export function createDegradation(config: DegradationConfig): DegradationState {
     maxRul: config.maxRul ?? 1e6,
     samples: config.samples ?? 2000,
     halfLife: config.halfLife ?? null,
-    ...(config.failureLevels && config.failureLevels.length >= 2 ? { failureLevels: [...config.failureLevels] } : {}),
+    ...(config.failureLevels && config.failureLevels.length >= MIN_FAILURE_LEVELS ? { failureLevels: [...config.failureLevels] } : {}),
     stats: emptyStats(),
     firstT: null,
     lastT: null,
@@ -116,7 +124,7 @@ export function updateDegradation(state: DegradationState, t: number, hi: number
 /** Thresholds (model scale) from the Student-t predictive of the fleet's failure levels, or null. */
 function thresholdDraws(state: DegradationState, count: number): number[] | null {
   const levels = state.failureLevels?.map((l) => transform(state.kind, state.offset, l));
-  if (!levels || levels.length < 2) return null;
+  if (!levels || levels.length < MIN_FAILURE_LEVELS) return null;
   const n = levels.length;
   const mean = levels.reduce((s, v) => s + v, 0) / n;
   const sd = Math.sqrt(levels.reduce((s, v) => s + (v - mean) ** 2, 0) / (n - 1));

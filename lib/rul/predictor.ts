@@ -4,7 +4,7 @@
 // (learnerRequest -> trainInWorker -> setTrained); the other models train here in milliseconds.
 import type { RulEstimate, RulUnit } from '../contracts';
 import type { LinePrior } from './bayes-linear';
-import { createDegradation, fitDegradationPrior, predictDegradation, updateDegradation, type DegradationKind, type DegradationState } from './degradation';
+import { createDegradation, fitDegradationPrior, MIN_FAILURE_LEVELS, predictDegradation, updateDegradation, type DegradationKind, type DegradationState } from './degradation';
 import type { HistoryRow, RecordedHistory } from './history-csv';
 import { rankHealthIndicators, type HealthIndicatorScore } from './hi-metrics';
 import { DEFAULT_LEARNER, predictLearner, type LearnerModel, type RunHistory } from './learner';
@@ -215,7 +215,7 @@ export class RulPredictor {
       const levels = series.map((h) => h.hi[h.hi.length - 1]);
       const threshold = this.config.threshold ?? levels.reduce((s, v) => s + v, 0) / levels.length;
       const usable = this.config.degradationKind === 'linear' || levels.every((l) => l > this.config.offset);
-      trained = { kind: 'degradation', prior: fitDegradationPrior(this.config.degradationKind, series, this.config.offset), threshold, ...(usable && levels.length >= 2 ? { failureLevels: levels } : {}) };
+      trained = { kind: 'degradation', prior: fitDegradationPrior(this.config.degradationKind, series, this.config.offset), threshold, ...(usable && levels.length >= MIN_FAILURE_LEVELS ? { failureLevels: levels } : {}) };
     } else if (kind === 'similarity') {
       const failed = this.failedHistories(1);
       const features = this.modelFeatures();

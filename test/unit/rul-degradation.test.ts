@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createDegradation, fitDegradationPrior, predictDegradation, updateDegradation } from '../../lib/rul/degradation';
+import { createDegradation, fitDegradationPrior, MIN_FAILURE_LEVELS, predictDegradation, updateDegradation } from '../../lib/rul/degradation';
 import { seededRandom as rng } from '../../lib/shared/seeded-random';
 
 function gauss(random: () => number): number {
@@ -86,6 +86,22 @@ describe('linear degradation model', () => {
     assert.ok(Math.abs(f - 20) < 1, `forgetting estimate ${f}`);
     assert.ok(r > 25, `remembering estimate ${r}`);
     assert.throws(() => createDegradation({ kind: 'linear', threshold: 1, halfLife: 0 }), /halfLife must be > 0/);
+  });
+
+  it('uses the spread of failure levels only from MIN_FAILURE_LEVELS on (two give a Cauchy threshold)', () => {
+    const predictWith = (failureLevels?: number[]) => {
+      const m = createDegradation({ kind: 'linear', threshold: 10, failureLevels, samples: 2000 });
+      for (let t = 0; t <= 50; t++) updateDegradation(m, t, 0.1 * t + 0.05 * Math.sin(1.7 * t));
+      return predictDegradation(m, 0.9);
+    };
+    const known = predictWith(undefined);
+    // Two levels 9.5 and 10.5: a 1-degree-of-freedom t drew thresholds at or below today's HI (RUL 0).
+    const two = predictWith([9.5, 10.5]);
+    assert.equal(MIN_FAILURE_LEVELS, 3);
+    assert.deepEqual(two, known);
+    const three = predictWith([9.5, 10, 10.5]);
+    assert.ok(three.lower > 0.5 * known.lower && three.upper < 2 * known.upper, `three levels [${three.lower}, ${three.upper}]`);
+    assert.ok(three.upper - three.lower > known.upper - known.lower, `three levels [${three.lower}, ${three.upper}] vs known [${known.lower}, ${known.upper}]`);
   });
 
   it('rejects bad input clearly', () => {

@@ -51,4 +51,18 @@ describe('RUL predictor: parameter uncertainty from few histories', () => {
     assert.ok(Math.abs(a.estimate - b.estimate) < 1e-9);
     assert.ok(a.upper - a.lower > b.upper - b.lower, `learned [${a.lower}, ${a.upper}] vs configured [${b.lower}, ${b.upper}]`);
   });
+
+  it('takes a threshold learned from only two histories as known (their spread would be a Cauchy)', () => {
+    const config: PredictorConfig = { ...base, model: 'degradation', unit: 'hours' };
+    const lives = [{ life: 31, slope: 0.6 }, { life: 41, slope: 0.5 }];
+    const learned = new RulPredictor(config);
+    record(learned, lives);
+    const trained = learned.trainLight();
+    assert.ok(trained.kind === 'degradation' && trained.failureLevels === undefined);
+    const fixed = new RulPredictor({ ...config, threshold: trained.threshold });
+    record(fixed, lives);
+    fixed.trainLight();
+    for (const p of [learned, fixed]) for (let h = 0; h <= 10; h++) p.observe('live', 1000 * H + h * H, { hi: 0.6 * h + (h % 2 ? 0.05 : -0.05) }, false);
+    assert.deepEqual(learned.predict('live', 1010 * H), fixed.predict('live', 1010 * H));
+  });
 });
