@@ -37,6 +37,11 @@ export interface MqttLinkOptions {
   encode?: (entry: BufferedMessage, historical: boolean) => OutgoingPacket[];
   onState?: (state: LinkState, detail: string) => void;
   onMessage?: (topic: string, payload: Buffer) => void;
+  /**
+   * A disk error of the store-and-forward buffer (ENOSPC, EIO...). The link keeps running: messages stay
+   * buffered in memory and the buffer retries its writes. Repeats of the same error are reported once.
+   */
+  onError?: (err: Error) => void;
   /** Longest wait between reconnect attempts, ms. */
   maxBackoffMs?: number;
   connectTimeoutMs?: number;
@@ -76,9 +81,11 @@ export class MqttLink {
   private sent = 0;
   private bytesOut = 0;
   private stopped = false;
+  private lastBufferError: string | undefined;
 
   constructor(private readonly options: MqttLinkOptions) {
     checkBrokerUrl(options.url);
+    options.buffer.onBackgroundError = (err) => this.bufferFailed(err);
   }
 
   start(): void {
@@ -97,7 +104,7 @@ export class MqttLink {
 
   /** Queues a message; it goes out now when connected, else after the next connect. */
   send(entry: BufferedMessage): void {
-    this.options.buffer.push(entry);
+    this.bufferCall(() => this.options.buffer.push(entry));
     this.pump();
   }
 
@@ -116,7 +123,31 @@ export class MqttLink {
     const client = this.client;
     this.client = undefined;
     this.setState('stopped', 'closed');
+    this.bufferCall(() => this.options.buffer.flush());
     if (client) await new Promise<void>((resolve) => client.end(true, {}, () => resolve()));
+  }
+
+  /** Runs a buffer call that writes to disk; a disk error is reported, never thrown (this may run in an mqtt.js callback). */
+  private bufferCall(call: () => void): void {
+    try {
+      call();
+      this.lastBufferError = undefined;
+    } catch (err) {
+      this.bufferFailed(err as Error);
+    }
+  }
+
+  private bufferFailed(err: Error): void {
+    const text = `store-and-forward buffer: ${err?.message ?? String(err)}`;
+    // By code when there is one: the same full disk names a different temporary file each time.
+    const key = (err as NodeJS.ErrnoException)?.code ?? text;
+    if (key === this.lastBufferError) return;
+    this.lastBufferError = key;
+    try {
+      this.options.onError?.(new Error(text, { cause: err }));
+    } catch {
+      // a handler's failure must not take the link down
+    }
   }
 
   private setState(state: LinkState, detail: string): void {
@@ -197,7 +228,7 @@ export class MqttLink {
       packets = (this.options.encode ?? defaultEncode)(entry, entry.producedAt < this.connectedAt);
     } catch {
       // an entry that cannot be encoded would block the queue forever: drop it
-      this.options.buffer.shift();
+      this.bufferCall(() => this.options.buffer.shift());
       this.pumping = false;
       return this.pump();
     }
@@ -208,7 +239,7 @@ export class MqttLink {
       if (--pending > 0 || generation !== this.generation) return;
       this.pumping = false;
       if (failed) return; // the connection is going down: resent after the next connect
-      this.options.buffer.shift();
+      this.bufferCall(() => this.options.buffer.shift());
       this.sent++;
       setImmediate(() => this.pump());
     };
