@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import mqtt from 'mqtt';
+import { MqttLink } from '../../lib/edge/mqtt-link';
 import { decodeSparkplug } from '../../lib/edge/sparkplug';
+import { StoreAndForward } from '../../lib/edge/store-and-forward';
 import { UnsPublisher } from '../../lib/edge/uns-publisher';
 import { Broker, mosquittoSkipReason } from '../helpers/mosquitto';
 
@@ -106,6 +108,47 @@ describe('UNS publisher with a real MQTT broker', { skip }, () => {
       assert.equal(death.metrics[0].value, birthBdSeq);
     } finally {
       await pub.stop();
+      sub.end(true);
+    }
+  });
+
+  it('reports a failing buffer disk through onError and keeps delivering, never throwing into mqtt.js', async () => {
+    const seen: number[] = [];
+    const sub = mqtt.connect(broker.url, { reconnectPeriod: 0 });
+    sub.on('message', (_topic, payload) => seen.push(JSON.parse(String(payload)).i));
+    sub.on('error', () => undefined);
+    await new Promise<void>((resolve, reject) => {
+      sub.once('connect', () => sub.subscribe('disk/#', { qos: 1 }, (err) => (err ? reject(err) : resolve())));
+      sub.once('error', reject);
+    });
+    let failing = false;
+    const buffer = new StoreAndForward({
+      file: join(dir, 'failing-disk.jsonl'),
+      maxMessages: 10_000,
+      maxBytes: 10_000_000,
+      beforeWrite: () => {
+        if (failing) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      },
+    });
+    const errors: string[] = [];
+    const link = new MqttLink({ url: broker.url, clientId: 'millwright-test-disk', buffer, onError: (err) => errors.push(err.message) });
+    link.start();
+    try {
+      await waitFor(() => link.connected, 5000, 'connect');
+      const message = (i: number) => ({ topic: `disk/${i}`, payload: JSON.stringify({ i }), qos: 1 as const, retain: false, producedAt: Date.now() });
+      for (let i = 0; i < 100; i++) link.send(message(i));
+      // The disk fills up: appends fail in send(), compactions fail in the acknowledgement callbacks.
+      failing = true;
+      for (let i = 100; i < 150; i++) assert.doesNotThrow(() => link.send(message(i)));
+      await waitFor(() => seen.length >= 150, 10_000, 'every message delivered');
+      assert.deepEqual(seen, Array.from({ length: 150 }, (_, i) => i));
+      assert.equal(link.stats().buffered, 0);
+      assert.ok(errors.length >= 1, 'the disk error is reported');
+      assert.ok(errors.every((e) => /store-and-forward buffer: ENOSPC/.test(e)), errors.join('; '));
+      assert.ok(errors.length < 10, `repeats of one error are reported once, got ${errors.length}`);
+      assert.equal(link.stats().state, 'connected');
+    } finally {
+      await link.stop();
       sub.end(true);
     }
   });
