@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import anomalyNode = require('../../nodes/anomaly-detector/anomaly-detector');
 import { validateAnomalyScore } from '../../lib/contracts';
+import { AnomalyEngine } from '../../lib/anomaly/engine';
 import { onnxRuntimeAvailable } from '../../lib/anomaly/onnx-autoencoder';
 import { collect, fileContextSettings, getNode, helper, lastStatus, nextMessage, sleep, stopRuntimeKeepingContext, type NodeLike } from '../helpers/node-red';
 
@@ -48,6 +49,30 @@ async function feed(node: NodeLike, msgs: Array<Record<string, unknown>>): Promi
   for (const m of msgs) node.receive(m);
   await sleep(30 + msgs.length);
 }
+
+/** Seeded standard normal numbers. */
+function gaussian(seed: number): () => number {
+  let s = seed >>> 0;
+  const u = () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return (s + 0.5) / 4294967296;
+  };
+  return () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
+}
+
+/** Pump features: a is noise, c follows a, b is a slow random walk (a temperature). */
+function pump(seed: number): () => Record<string, number> {
+  const n = gaussian(seed);
+  let level = 5;
+  return () => {
+    level += 0.03 * n();
+    const a = 10 + n();
+    return { a, b: level + 0.05 * n(), c: 3 * a + 0.3 * n() };
+  };
+}
+
+/** The editor's "SKAB" preset (anomaly-detector.html), field for field. */
+const SKAB_PRESET = { detector: 'pca', learnSamples: 400, learnSeconds: 0, falseAlarmRate: 1, hysteresis: 0.8, suppression: 10, regimes: 0, contextFeatures: '', noiseFloor: 3, driftAllowance: true };
 
 /** Status updates are throttled to one per 250 ms. */
 const settle = () => sleep(300);
@@ -252,6 +277,78 @@ describe('anomaly detector node', () => {
     const caught = nextMessage(getNode('caught'));
     getNode('ad').receive({ payload: vector('pump', { a: 1, b: 0 }, 0) });
     assert.match((await caught).error.message, /outside the Node-RED user directory/);
+  });
+
+  it('SKAB preset: the drift allowance flags fewer samples of a slowly drifting sensor, and still flags a step and a broken correlation', async () => {
+    const f = flow(SKAB_PRESET);
+    f.push({ ...f[0], id: 'plain', driftAllowance: false, wires: [['plainOut']] }, { id: 'plainOut', type: 'helper' });
+    await helper.load(anomalyNode, f);
+    const ad = getNode('ad');
+    const plain = getNode('plain');
+    const got = collect(getNode('out'));
+    const gotPlain = collect(getNode('plainOut'));
+    const keys = ['p1', 'p2', 'p3', 'p4', 'p5', 'p6'];
+    const sources = keys.map((_, k) => pump(k + 1));
+    const send = (rows: (k: number, i: number) => Record<string, number>, from: number, count: number) => {
+      const msgs = [];
+      for (let i = from; i < from + count; i++) for (let k = 0; k < keys.length; k++) msgs.push({ payload: vector(keys[k], rows(k, i), i * 1000) });
+      for (const m of msgs) {
+        ad.receive(m);
+        plain.receive(m);
+      }
+      return sleep(50 + msgs.length / 4);
+    };
+    await send((k) => sources[k](), 0, 1000);
+    const flagged = (msgs: typeof got) => msgs.filter((m) => m.payload.anomaly).length;
+    assert.equal(got.length, keys.length * 600, 'every key detects after its 400 learning vectors');
+    assert.ok(flagged(got) < flagged(gotPlain), `with drift allowance ${flagged(got)} flagged, without ${flagged(gotPlain)}`);
+    const before = got.length;
+    // A step in a (c follows it: the correlation holds, the level does not), then c breaking away from a.
+    await send((k) => ({ ...sources[k](), a: 16, c: 48 }), 1000, 30);
+    await send((k) => {
+      const row = sources[k]();
+      return { ...row, c: row.c + 4 };
+    }, 1030, 30);
+    const step = got.slice(before, before + keys.length * 30);
+    const broken = got.slice(before + keys.length * 30);
+    for (const [what, part] of [['step', step], ['broken correlation', broken]] as const) {
+      const hits = part.filter((m) => m.payload.anomaly).length;
+      assert.ok(hits >= part.length * 0.8, `${what}: ${hits} of ${part.length} flagged`);
+    }
+    assert.equal(broken.filter((m) => m.payload.anomaly)[0].payload.explanation[0].feature, 'c');
+  });
+
+  it('SKAB preset: a restart restores the drift allowance and carries on exactly as without the restart', async () => {
+    const f = flow({ ...SKAB_PRESET, store: 'file' });
+    const next = pump(42);
+    const rows = Array.from({ length: 800 }, next);
+    helper.settings(ctx.settings);
+    try {
+      await helper.load(anomalyNode, f);
+      await feed(getNode('ad'), rows.slice(0, 700).map((r, i) => ({ payload: vector('pump', r, i * 1000) })));
+      await stopRuntimeKeepingContext();
+      await helper.load(anomalyNode, f);
+      const ad = getNode('ad');
+      const got = collect(getNode('out'));
+      await sleep(50);
+      await feed(ad, rows.slice(700).map((r, i) => ({ payload: vector('pump', r, (700 + i) * 1000) })));
+      // The same vectors through the node's engine, without a restart.
+      const engine = new AnomalyEngine({ detector: 'pca', learnSamples: 400, falseAlarmRate: 0.01, hysteresis: 0.8, suppression: 10, noiseFloor: 0.03, driftAllowance: true });
+      const expected = rows.map((r, i) => engine.updateVector(r, i * 1000)).slice(700);
+      assert.equal(got.length, 100);
+      got.forEach((m, i) => {
+        const e = expected[i];
+        assert.ok(e.phase === 'detecting');
+        assert.equal(m.payload.score, e.score, `vector ${700 + i}`);
+        assert.equal(m.payload.anomaly, e.anomaly);
+      });
+      // Without the allowance the restored model would score differently: the test can tell.
+      const noDrift = new AnomalyEngine({ detector: 'pca', learnSamples: 400, falseAlarmRate: 0.01, hysteresis: 0.8, suppression: 10, noiseFloor: 0.03, driftAllowance: false });
+      const other = rows.map((r, i) => noDrift.updateVector(r, i * 1000)).slice(700);
+      assert.ok(other.some((o, i) => o.phase === 'detecting' && o.score !== got[i].payload.score));
+    } finally {
+      helper.settings({});
+    }
   });
 
   it('says clearly when the ONNX model file is missing', async () => {

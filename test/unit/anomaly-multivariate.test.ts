@@ -214,3 +214,58 @@ describe('drift-aware PCA', () => {
     assert.throws(() => DriftAwareDetector.fit([[1, 2]]), /at least/);
   });
 });
+
+describe('calibrated detector with the drift allowance (the node engine path)', () => {
+  const walker = (start: number) => {
+    let level = start;
+    return () => {
+      level += 0.05 * n();
+      const a = 10 + n();
+      return [a, level + 0.1 * n(), 3 * a + 0.2 * n()];
+    };
+  };
+
+  it('gives the drift-aware detector verdicts with the same settings', () => {
+    const next = walker(50);
+    const learn = Array.from({ length: 300 }, next);
+    const lib = DriftAwareDetector.fit(learn, { noiseFloor: 0.03 });
+    const cal = CalibratedDetector.fit(learn, { noiseFloor: 0.03, margin: 1, hysteresis: 0.7, driftAllowance: true });
+    for (let i = 0; i < 300; i++) {
+      const row = next();
+      assert.deepEqual(cal.score(row), lib.score(row));
+    }
+  });
+
+  it('continues identically after a JSON round trip, and a model saved without it restores without it', () => {
+    const next = walker(20);
+    const learn = Array.from({ length: 200 }, next);
+    const d = CalibratedDetector.fit(learn, { driftAllowance: true });
+    for (let i = 0; i < 80; i++) d.score(next());
+    const copy = CalibratedDetector.fromJSON(JSON.parse(JSON.stringify(d.toJSON())));
+    assert.equal(copy.options.driftAllowance, true);
+    for (let i = 0; i < 20; i++) {
+      const row = next();
+      assert.deepEqual(copy.score(row), d.score(row));
+    }
+    // A save from before the option existed: no drift fields, options without driftAllowance.
+    const plain = CalibratedDetector.fit(learn);
+    const old = plain.toJSON();
+    delete (old.options as Record<string, unknown>).driftAllowance;
+    const restored = CalibratedDetector.fromJSON(JSON.parse(JSON.stringify(old)));
+    assert.equal(restored.options.driftAllowance, false);
+    for (let i = 0; i < 20; i++) {
+      const row = next();
+      assert.deepEqual(restored.score(row), plain.score(row));
+    }
+    assert.throws(() => CalibratedDetector.fromJSON({ ...d.toJSON(), drift: { mean: [1], scale: 'x' } }), /drift allowance/);
+  });
+
+  it('engine option: checked, and ignored for the ONNX reconstruction errors', () => {
+    assert.throws(() => new AnomalyEngine({ detector: 'pca', driftAllowance: 'yes' as unknown as boolean }), /drift allowance/);
+    const e = new AnomalyEngine({ detector: 'onnx', learnSamples: 20, driftAllowance: true });
+    for (let i = 0; i < 20; i++) e.updateVector({ a: Math.abs(n()) * 0.01, b: Math.abs(n()) * 0.01 }, i);
+    assert.equal(e.phase, 'detecting');
+    const o = e.updateVector({ a: 5, b: 0.001 }, 21);
+    assert.equal(o.phase === 'detecting' && o.score > 0.5, true);
+  });
+});
