@@ -54,6 +54,24 @@ export function chooseSecurity(offered: readonly OfferedEndpoint[], authType: Op
   return best.mode === 'None' ? { mode: 'None', policy: 'None' } : { mode: best.mode as OpcuaSecurityMode, policy: policyName(best.policyUri) as OpcuaSecurityPolicy };
 }
 
+/** Strength of a choice on the scale chooseSecurity ranks by: higher is stronger. */
+export function securityStrength(c: SecurityChoice): number {
+  return rank({ mode: c.mode, policyUri: c.mode === 'None' ? 'None' : c.policy, tokenTypes: [] });
+}
+
+/**
+ * For 'auto' on a reconnect: the choice made now, unless it is weaker than the strongest one this
+ * connection already had. An endpoint list arrives over an unauthenticated channel, so a weaker list
+ * may be spoofed; taking it would silently drop encryption. The earlier choice is kept when still offered.
+ */
+export function holdSecurity(now: SecurityChoice, strongest: SecurityChoice | undefined, offered: readonly OfferedEndpoint[]): SecurityChoice | { refused: string } {
+  if (!strongest || securityStrength(now) >= securityStrength(strongest)) return now;
+  const stillOffered = offered.some((e) => e.mode === strongest.mode && (strongest.mode === 'None' || policyName(e.policyUri) === strongest.policy));
+  if (stillOffered) return strongest;
+  const was = strongest.mode === 'None' ? 'None' : `${strongest.mode}/${strongest.policy}`;
+  return { refused: `the server now offers only ${describeOffered(offered)}, was ${was}: refusing the weaker security (set the security mode explicitly to accept it)` };
+}
+
 /** "SignAndEncrypt/Basic256, None/None" for an error message. */
 export function describeOffered(offered: readonly OfferedEndpoint[]): string {
   const seen = [...new Set(offered.map((e) => `${e.mode}/${policyName(e.policyUri) || 'None'}`))];

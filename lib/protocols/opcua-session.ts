@@ -16,9 +16,10 @@ import {
 } from 'node-opcua-client';
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from './opcua-backoff';
 import { isUnencrypted, redact, type OpcuaEndpointOptions } from './opcua-options';
-import { chooseSecurity, describeOffered, type SecurityChoice } from './opcua-security-choice';
+import { chooseSecurity, describeOffered, holdSecurity, type SecurityChoice } from './opcua-security-choice';
 import { oneStoreStartAtATime } from './pki-start-lock';
 import { REAL_TIMERS, type Timers } from './timers';
+import { within } from './within';
 
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'error' | 'closed';
 
@@ -113,6 +114,10 @@ export class OpcuaConnection extends EventEmitter {
   private readonly timers: Timers;
   /** How long establishing the channel took when it last worked (see channelBoundMs). */
   private lastChannelMs: number | undefined;
+  /** Channel attempts in a row that ran out of time (see channelBoundMs). */
+  private channelTimeouts = 0;
+  /** For 'auto': the strongest security a session of this connection had; nothing weaker is taken after. */
+  private strongest: SecurityChoice | undefined;
   /** Sessions ever created, for diagnostics and leak tests. */
   sessionsCreated = 0;
 
@@ -147,11 +152,15 @@ export class OpcuaConnection extends EventEmitter {
    * Bound on establishing the channel (TCP, Hello, secure channel). Until one worked, the connect
    * timeout (a first connect may even create the client certificate); after that 3x what it took, at
    * least 3 s, so an attempt swallowed by a dead link is given up early and the next one finds the
-   * server within a few seconds of its return, not after the full connect timeout.
+   * server within a few seconds of its return, not after the full connect timeout. From the second
+   * timeout in a row the bound doubles per timeout, up to the connect timeout: a link or server that
+   * became slower than the short bound (high latency, a PLC busy after its restart) is still reached.
    */
   private get channelBoundMs(): number {
     if (this.lastChannelMs === undefined) return this.connectTimeoutMs;
-    return Math.min(this.connectTimeoutMs, Math.max(3000, 3 * this.lastChannelMs));
+    const short = Math.max(3000, 3 * this.lastChannelMs);
+    const widened = short * 2 ** Math.max(0, this.channelTimeouts - 1);
+    return Math.min(this.connectTimeoutMs, widened);
   }
 
   /** Starts connecting (once); reconnects forever until close(). */
@@ -279,10 +288,11 @@ export class OpcuaConnection extends EventEmitter {
       // An 'error' event without a listener would throw out of node-opcua and end the process.
       (client as unknown as NodeJS.EventEmitter).on('error', (err: Error) => this.log('warn', `client error: ${errorMessage(err)}`));
       const channelStart = Date.now();
-      await withTimeout(client.connect(url), this.channelBoundMs, 'connect timed out');
+      await within(client.connect(url), this.channelBoundMs, CHANNEL_TIMED_OUT);
       this.lastChannelMs = Date.now() - channelStart;
+      this.channelTimeouts = 0;
       if (gen !== this.generation) throw new Superseded();
-      const session = await withTimeout(client.createSession(this.identity()), this.connectTimeoutMs, 'create session timed out');
+      const session = await within(client.createSession(this.identity()), this.connectTimeoutMs, 'create session timed out');
       if (gen !== this.generation) throw new Superseded();
       this.sessionsCreated++;
       session.on('session_closed', () => this.onLost(gen, 'session closed by the server'));
@@ -293,6 +303,7 @@ export class OpcuaConnection extends EventEmitter {
       this.attempt = 0;
       this.lastError = undefined;
       this.security = security;
+      if (this.options.securityMode === 'auto') this.strongest = security;
       const described = securityText(security);
       this.setState({ state: 'connected', attempt: 0, message: `connected (${described})` });
       this.log('info', `${wasReconnect ? 'reconnected' : 'connected'} to ${url} (${described}${this.options.securityMode === 'auto' ? ', chosen automatically' : ''})`);
@@ -306,7 +317,8 @@ export class OpcuaConnection extends EventEmitter {
       // would retry every few hundred ms and lock the account.
       this.generation++;
       const raw = this.redact(errorMessage(err));
-      const explained = explainConnectError(raw, url);
+      if (raw === CHANNEL_TIMED_OUT) this.channelTimeouts++;
+      const explained = err instanceof Refused ? raw : explainConnectError(raw, url);
       const auth = AUTH_FAILURE.test(raw);
       this.attempt++;
       // an attempt that timed out has already waited that long: count it towards the pause
@@ -347,9 +359,10 @@ export class OpcuaConnection extends EventEmitter {
     (probe as unknown as NodeJS.EventEmitter).on('error', (err: Error) => this.log('warn', `discovery client error: ${errorMessage(err)}`));
     this.client = probe; // so close() can cut a discovery short
     try {
-      await withTimeout(probe.connect(url), this.channelBoundMs, 'connect timed out');
+      // Not counted as a working channel: the secured one that follows may still be the slow part.
+      await within(probe.connect(url), this.channelBoundMs, CHANNEL_TIMED_OUT);
       if (gen !== this.generation) throw new Superseded();
-      const endpoints = await withTimeout(probe.getEndpoints(), this.connectTimeoutMs, 'endpoint discovery timed out');
+      const endpoints = await within(probe.getEndpoints(), this.connectTimeoutMs, 'endpoint discovery timed out');
       if (gen !== this.generation) throw new Superseded();
       const offered = endpoints.map((e) => ({
         mode: MessageSecurityMode[e.securityMode] ?? String(e.securityMode),
@@ -358,7 +371,9 @@ export class OpcuaConnection extends EventEmitter {
       }));
       const choice = chooseSecurity(offered, this.options.auth.type);
       if (!choice) throw new Error(`the server offers no security mode and policy this client speaks (it offers ${describeOffered(offered)})`);
-      return choice;
+      const held = holdSecurity(choice, this.strongest, offered);
+      if ('refused' in held) throw new Refused(held.refused);
+      return held;
     } finally {
       // close() may have taken and disposed the probe already.
       if (this.client === probe) {
@@ -395,7 +410,7 @@ export class OpcuaConnection extends EventEmitter {
   /** Disconnects a client (closing its session and socket), bounded in time. */
   private async dispose(client: OPCUAClient | undefined): Promise<void> {
     if (!client) return;
-    const done = withTimeout(client.disconnect(), 3000, 'disconnect timed out').catch(() => undefined);
+    const done = within(client.disconnect(), 3000, 'disconnect timed out').catch(() => undefined);
     this.pending.add(done);
     await done;
     this.pending.delete(done);
@@ -403,17 +418,11 @@ export class OpcuaConnection extends EventEmitter {
 }
 
 class Superseded extends Error {}
+/** A connect given up on purpose, with a message already meant for the user. */
+class Refused extends Error {}
+
+const CHANNEL_TIMED_OUT = 'connect timed out';
 
 function securityText(s: SecurityChoice): string {
   return s.mode === 'None' ? 'None' : `${s.mode}/${s.policy}`;
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, text: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(text)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }

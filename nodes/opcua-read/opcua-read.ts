@@ -4,7 +4,7 @@ import { connectionStatus, type OpcuaEndpoint } from '../../lib/protocols/opcua-
 import { readSamples } from '../../lib/protocols/opcua-io';
 import type { ConnectionStateEvent } from '../../lib/protocols/opcua-session';
 import { checkSubscribeSpec, type MonitorItem } from '../../lib/protocols/opcua-subscription';
-import { within } from '../../lib/protocols/timers';
+import { within } from '../../lib/protocols/within';
 import { onInput, positiveInt, status, refuseForBadConfig } from '../shared/glue';
 
 interface ReadDef extends NodeDef {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseEndpointSettings } from '../../lib/protocols/opcua-options';
-import { chooseSecurity, describeOffered, policyName, type OfferedEndpoint } from '../../lib/protocols/opcua-security-choice';
+import { chooseSecurity, describeOffered, holdSecurity, policyName, securityStrength, type OfferedEndpoint } from '../../lib/protocols/opcua-security-choice';
 
 const URI = 'http://opcfoundation.org/UA/SecurityPolicy#';
 const ep = (mode: string, policy: string, tokenTypes = ['Anonymous', 'UserName']): OfferedEndpoint => ({ mode, policyUri: URI + policy, tokenTypes });
@@ -46,5 +46,40 @@ describe('OPC UA security auto choice', () => {
     const none = parseEndpointSettings({ endpointUrl: 'opc.tcp://h:1', pkiDir: 'pki', securityMode: 'None', securityPolicy: 'Basic256Sha256' });
     assert.equal(none.securityMode, 'None');
     assert.equal(none.securityPolicy, 'None');
+  });
+
+  it('on a reconnect, refuses a weaker choice than the connection already had and names both', () => {
+    const had = { mode: 'SignAndEncrypt', policy: 'Basic256Sha256' } as const;
+    const onlyNone = [ep('None', 'None')];
+    const refused = holdSecurity(chooseSecurity(onlyNone, 'anonymous')!, had, onlyNone);
+    assert.ok('refused' in refused, 'None after SignAndEncrypt is refused');
+    assert.match(refused.refused, /offers only None\/None, was SignAndEncrypt\/Basic256Sha256/);
+    assert.match(refused.refused, /set the security mode explicitly/);
+    const signOnly = [ep('Sign', 'Basic256Sha256')];
+    assert.ok('refused' in holdSecurity(chooseSecurity(signOnly, 'anonymous')!, had, signOnly), 'Sign after SignAndEncrypt is refused');
+  });
+
+  it('on a reconnect, keeps an equal or stronger choice, and the earlier one while it is still offered', () => {
+    const had = { mode: 'Sign', policy: 'Basic256Sha256' } as const;
+    const stronger = { mode: 'SignAndEncrypt', policy: 'Basic256Sha256' } as const;
+    assert.deepEqual(holdSecurity(stronger, had, [ep('SignAndEncrypt', 'Basic256Sha256')]), stronger);
+    assert.deepEqual(holdSecurity(had, had, [ep('Sign', 'Basic256Sha256')]), had);
+    assert.deepEqual(holdSecurity({ mode: 'None', policy: 'None' }, undefined, [ep('None', 'None')]), { mode: 'None', policy: 'None' }, 'a first connect takes what is offered');
+    // The login filter picked a weaker endpoint, but the earlier one is still listed: keep it.
+    const offered = [ep('None', 'None', ['UserName']), ep('Sign', 'Basic256Sha256', ['Anonymous'])];
+    assert.deepEqual(holdSecurity(chooseSecurity(offered, 'username')!, had, offered), had);
+  });
+
+  it('ranks SignAndEncrypt above Sign above None, Basic256Sha256 first among policies', () => {
+    const order = [
+      { mode: 'None', policy: 'None' },
+      { mode: 'Sign', policy: 'Basic256Sha256' },
+      { mode: 'SignAndEncrypt', policy: 'Aes128_Sha256_RsaOaep' },
+      { mode: 'SignAndEncrypt', policy: 'Aes256_Sha256_RsaPss' },
+      { mode: 'SignAndEncrypt', policy: 'Basic256Sha256' },
+    ] as const;
+    const strengths = order.map((c) => securityStrength(c));
+    assert.deepEqual([...strengths].sort((a, b) => a - b), strengths);
+    assert.equal(new Set(strengths).size, strengths.length);
   });
 });
