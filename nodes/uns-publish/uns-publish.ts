@@ -75,6 +75,12 @@ export = function register(RED: NodeAPI): void {
             stateDetail = detail;
             showStatus();
           },
+          // The buffer file could not be written (disk full, I/O error): messages stay in memory meanwhile.
+          onError: (err) => {
+            status.error(node, `buffer file: ${errorText(err)}`);
+            // With a msg, so a Catch node sees it (an error without one is only logged).
+            node.error(`store-and-forward buffer file could not be written (messages kept in memory, retried): ${errorText(err)}`, { topic: 'store-and-forward' });
+          },
         },
         bufferFile: join(bufferDir, `${node.id}.jsonl`),
         maxMessages: Math.floor(size),

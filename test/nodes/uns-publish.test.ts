@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
@@ -109,6 +109,29 @@ describe('UNS publish node', { skip }, () => {
       assert.deepEqual(sub.got.map((m) => JSON.parse(String(m.payload)).value), Array.from({ length: 20 }, (_, i) => i / 100));
     } finally {
       sub.close();
+    }
+  });
+
+  it('reports a buffer file it cannot write to a Catch node and keeps running', async () => {
+    await broker.stop();
+    try {
+      await helper.load(unsPublishNode, flow());
+      const uns = getNode('uns');
+      // The journal's place taken by a directory: every write to it fails (EISDIR), as on a broken disk.
+      const journal = join(userDir, 'millwright', 'buffers', 'uns.jsonl');
+      rmSync(journal, { force: true });
+      mkdirSync(journal);
+      const caught = nextMessage(getNode('caught'), 5000);
+      uns.receive({ payload: score(1) });
+      assert.match((await caught).error.message, /buffer file could not be written/);
+      assert.equal(lastStatus(uns).fill, 'red');
+      const out = nextMessage(getNode('out'));
+      uns.receive({ payload: score(2) });
+      assert.ok((await out).payload, 'the node still takes msgs');
+    } finally {
+      await helper.unload();
+      rmSync(join(userDir, 'millwright', 'buffers', 'uns.jsonl'), { recursive: true, force: true });
+      await broker.start();
     }
   });
 });
