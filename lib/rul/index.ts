@@ -7,6 +7,7 @@ export * from './degradation';
 export * from './similarity';
 export * from './weibull';
 export * from './weibull-predictive';
+export * from './weibull-predictive-table';
 export * from './health-indicator';
 export * from './pool';
 export * from './two-stage';

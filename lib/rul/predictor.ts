@@ -12,6 +12,7 @@ import { buildSimilarityModel, predictSimilarity, type SimilarityModel } from '.
 import type { TrainRequest } from './train-worker';
 import { fitWeibull, predictWeibull, type WeibullModel } from './weibull';
 import { fitWeibullPosterior, predictWeibullPosterior, type WeibullPosterior } from './weibull-predictive';
+import { tabulatedResidualQuantile } from './weibull-predictive-table';
 
 export type RulModelKind = 'degradation' | 'similarity' | 'weibull' | 'learner' | 'onnx';
 export const RUL_MODEL_KINDS: readonly RulModelKind[] = ['degradation', 'similarity', 'weibull', 'learner', 'onnx'];
@@ -314,7 +315,7 @@ export class RulPredictor {
       case 'weibull': {
         if (trained?.kind !== 'weibull') throw new Error('the Weibull model is not trained: record or import histories, then send msg.command = "train"');
         const usage = this.config.unit === 'cycles' ? live.count : this.timeIn(live, t);
-        const p = trained.posterior ? predictWeibullPosterior(trained.posterior, usage, c) : predictWeibull(trained.model, usage, c);
+        const p = trained.posterior ? predictWeibullPosterior(trained.posterior, usage, c, tabulatedResidualQuantile) : predictWeibull(trained.model, usage, c);
         return this.estimate(asset, t, p, this.config.unit, p.survival, 'weibull');
       }
       case 'learner': {

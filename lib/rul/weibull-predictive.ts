@@ -121,11 +121,23 @@ export function weibullPredictiveResidualQuantile(post: WeibullPosterior, usage:
   return (lo + hi) / 2;
 }
 
-/** Median residual life at `usage` with the central `confidence` interval of the predictive distribution. */
-export function predictWeibullPosterior(post: WeibullPosterior, usage: number, confidence = 0.9): WeibullPrediction {
+export type ResidualQuantile = (post: WeibullPosterior, usage: number, q: number) => number;
+
+/**
+ * Median residual life at `usage` with the central `confidence` interval of the predictive distribution.
+ * `quantile` defaults to the direct root search; per-reading callers pass tabulatedResidualQuantile
+ * (weibull-predictive-table.ts), which gives the same quantiles from a table kept per posterior.
+ */
+export function predictWeibullPosterior(post: WeibullPosterior, usage: number, confidence = 0.9, quantile: ResidualQuantile = weibullPredictiveResidualQuantile): WeibullPrediction {
   if (!Number.isFinite(usage) || usage < 0) throw new Error(`Weibull model: usage must be a number >= 0, got ${usage}`);
   if (!(confidence > 0 && confidence < 1)) throw new Error(`Weibull model: confidence must be in (0, 1), got ${confidence}`);
-  const q = (p: number) => weibullPredictiveResidualQuantile(post, usage, p);
+  // The median and the usual interval ends are also grid quantiles: each is searched once.
+  const known = new Map<number, number>();
+  const q = (p: number) => {
+    let v = known.get(p);
+    if (v === undefined) known.set(p, (v = quantile(post, usage, p)));
+    return v;
+  };
   // The distribution summary from a 2.5 % quantile grid: each quantile is a root search.
   const grid = Array.from({ length: 39 }, (_, i) => q((i + 1) / 40));
   return {

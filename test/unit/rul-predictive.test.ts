@@ -5,7 +5,8 @@ import { seededRandom as rng } from '../../lib/shared/seeded-random';
 import { onsetIndex, ratioToBaseline, relativeIndicator } from '../../lib/rul/health-indicator';
 import { poolPredictions } from '../../lib/rul/pool';
 import { fitWeibull, predictWeibull } from '../../lib/rul/weibull';
-import { fitWeibullPosterior, predictWeibullPosterior, weibullPredictiveSurvival } from '../../lib/rul/weibull-predictive';
+import { fitWeibullPosterior, predictWeibullPosterior, weibullPredictiveResidualQuantile, weibullPredictiveSurvival } from '../../lib/rul/weibull-predictive';
+import { tabulatedResidualQuantile } from '../../lib/rul/weibull-predictive-table';
 
 function weibullDraw(random: () => number, shape: number, scale: number): number {
   return scale * Math.pow(-Math.log(1 - random()), 1 / shape);
@@ -55,6 +56,39 @@ describe('Bayesian Weibull predictive', () => {
     assert.ok(Math.abs(weibullPredictiveSurvival(post, 0) - 1) < 1e-12 && weibullPredictiveSurvival(post, 1e6) < 1e-3);
     const withCensored = fitWeibullPosterior([...lifetimes, ...[200, 220].map((time) => ({ time, failed: false }))]);
     assert.ok(predictWeibullPosterior(withCensored, 10).estimate > young.estimate);
+  });
+
+  it('gives the same residual-life quantiles from its per-posterior table as from the direct root search', () => {
+    const random = rng(13);
+    const failed = (times: number[]) => times.map((time) => ({ time, failed: true }));
+    const fleets = [
+      { lifetimes: failed([120, 150, 180]) },
+      { lifetimes: failed([164, 828, 1073, 900, 400]) },
+      // Two failures, two censored runs and the plain reference prior: a very heavy upper tail.
+      { lifetimes: [...failed([30, 45]), { time: 60, failed: false }, { time: 80, failed: false }], options: { minShape: 0.05 } },
+      // Many steep lifetimes: residual quantiles of old units are small differences of large times.
+      { lifetimes: failed(Array.from({ length: 30 }, () => weibullDraw(random, 20, 1000))) },
+    ];
+    const qs = [0.001, ...Array.from({ length: 39 }, (_, i) => (i + 1) / 40), 0.999];
+    // Tolerance: 1e-6 of the direct answer, or 2e-9 of the time scale where the direct search stops
+    // (it returns 0 below 1e-9 of it and bisects to 1e-7 of its bracket).
+    for (const { lifetimes, options } of fleets) {
+      const post = fitWeibullPosterior(lifetimes, options);
+      const longest = Math.max(...lifetimes.map((l) => l.time));
+      const ages = [...Array.from({ length: 25 }, (_, i) => (i / 8) * longest), 10 * longest, 1000 * longest];
+      for (const age of ages) {
+        for (const q of qs) {
+          const direct = weibullPredictiveResidualQuantile(post, age, q);
+          const tabulated = tabulatedResidualQuantile(post, age, q);
+          const tolerance = 1e-6 * direct + 2e-9 * Math.max(longest, age);
+          assert.ok(Math.abs(tabulated - direct) <= tolerance, `age ${age}, q ${q}: table ${tabulated} vs direct ${direct}`);
+        }
+        const a = predictWeibullPosterior(post, age, 0.8, tabulatedResidualQuantile);
+        const b = predictWeibullPosterior(post, age, 0.8);
+        for (const key of ['estimate', 'lower', 'upper'] as const) assert.ok(Math.abs(a[key] - b[key]) <= 1e-6 * b[key] + 2e-9 * Math.max(longest, age), `${key} at age ${age}`);
+        assert.ok(Math.abs(a.distribution.mean - b.distribution.mean) <= 1e-6 * b.distribution.mean + 2e-9 * Math.max(longest, age));
+      }
+    }
   });
 
   it('rejects bad input clearly', () => {
