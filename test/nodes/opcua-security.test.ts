@@ -225,3 +225,60 @@ describe('OPC UA security: automatic never downgrades around a refused certifica
     assert.equal(strict.sessions(), 0, 'no fall-back session over None');
   });
 });
+
+describe('OPC UA security: automatic never downgrades on a reconnect', () => {
+  const userDir = mkdtempSync(join(tmpdir(), 'millwright-opcua-downgrade-'));
+  const serverPki = mkdtempSync(join(tmpdir(), 'millwright-opcua-downgrade-srv-'));
+  let srv: TestServer | undefined;
+  const encrypted = { securityModes: [MessageSecurityMode.SignAndEncrypt], securityPolicies: [SecurityPolicy.Basic256Sha256] };
+  before(async () => {
+    helper.settings({ userDir });
+    await new Promise<void>((resolve) => helper.startServer(resolve));
+  });
+  after(async () => {
+    await helper.unload();
+    await new Promise<void>((resolve) => helper.stopServer(resolve));
+    await srv?.stop();
+    rmSync(userDir, { recursive: true, force: true });
+    rmSync(serverPki, { recursive: true, force: true });
+  });
+
+  async function restart(options: Parameters<typeof startTestServer>[0]): Promise<TestServer> {
+    const port = srv!.port;
+    await srv!.stop();
+    srv = undefined;
+    srv = await startTestServer({ tickMs: 100, pkiDir: serverPki, port, ...options });
+    return srv;
+  }
+
+  it('after SignAndEncrypt, a server back with only None is refused (red, no session over None) until it offers encryption again', async () => {
+    srv = await startTestServer({ tickMs: 100, pkiDir: serverPki, ...encrypted });
+    await helper.load(opcuaNodes, [
+      { ...endpointConfig(srv.url), securityMode: 'auto' },
+      { id: 'sub', type: 'millwright-opcua-subscribe', endpoint: 'ep', items: [{ nodeId: srv.nodeId('Counter'), tag: 'count' }], publishingInterval: 100, samplingInterval: 50, queueSize: 5, output: 'change', wires: [['out']] },
+      { id: 'out', type: 'helper' },
+      ...catcher(),
+    ]);
+    const got = collect(getNode('out'));
+    await until('data over the encrypted session', () => got.length >= 1, 20_000);
+    const endpoint = (getNode('ep') as unknown as { endpoint: { state: { state: string; attempt: number; security?: string; error?: string } } }).endpoint;
+    assert.equal(endpoint.state.security, 'SignAndEncrypt/Basic256Sha256');
+
+    const caught = collect(getNode('caught'));
+    const plain = await restart({});
+    const s = await waitForStatus(getNode('sub'), (st) => st.fill === 'red' && /offers only/.test(st.text ?? ''), 20_000);
+    assert.match(s.text!, /offers only None\/None, was SignAndEncrypt\/Basic256Sha256/);
+    assert.match(s.text!, /set the security mode explicitly/);
+    await until('Catch hears of the refusal', () => caught.some((m) => m.error.source.id === 'sub' && /offers only None/.test(m.error.message)), 5000);
+    const refusedAt = endpoint.state.attempt;
+    await until('two more attempts (it keeps retrying)', () => endpoint.state.attempt >= refusedAt + 2 && endpoint.state.state === 'error', 20_000);
+    assert.match(endpoint.state.error ?? '', /offers only None/, 'still refused, not connected over None');
+    assert.equal(plain.sessions(), 0, 'no session over None');
+
+    await restart(encrypted);
+    const before = got.length;
+    await until('data once the server offers encryption again', () => got.length > before, 30_000);
+    assert.equal(endpoint.state.state, 'connected');
+    assert.equal(endpoint.state.security, 'SignAndEncrypt/Basic256Sha256');
+  });
+});
