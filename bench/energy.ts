@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LoadForecaster } from '../lib/energy/forecast';
 import { DemandGuard } from '../lib/energy/guard';
-import { generateScenario, seeded } from '../lib/energy/scenario';
+import { generateScenario } from '../lib/energy/scenario';
+import { seededRandom } from '../lib/shared/seeded-random';
 import { startPlan } from '../lib/energy/scheduler';
 import { dataDir, finish, parseArgs, round } from './_shared';
 
@@ -116,7 +117,7 @@ function guard(rows: Array<[number, number]>): void {
   const day = rows.slice(best * P, best * P + P);
   const dayStart = day[0][0];
   const baseKw = (t: number) => day[Math.min(P - 1, Math.floor((t - dayStart) / 900_000))][1] * 4;
-  const rnd = seeded(8);
+  const rnd = seededRandom(8);
   const motors = Array.from({ length: 6 }, (_, k) => ({ id: `motor${k + 1}`, powerKw: Math.round(60 + rnd() * 60), priority: k + 1, start: dayStart + (8 * 60 + k * 7) * 60_000, minutes: 120 + Math.round(rnd() * 60) }));
   const basePeak = Math.max(...day.map((r) => r[1] * 4));
   const targetKw = Math.round(basePeak * 1.05);

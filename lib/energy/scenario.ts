@@ -4,7 +4,6 @@ import { seededRandom } from '../shared/seeded-random';
 import type { FlexibleLoadInput, ProblemInput } from './problem';
 
 /** Kept under its old name for the callers that import it from here. */
-export { seededRandom as seeded } from '../shared/seeded-random';
 
 export interface ScenarioOptions {
   loads: number;

@@ -45,7 +45,6 @@ export interface GbdtModel {
 }
 
 /** Kept under its old name for the modules and tests that import it from here. */
-export { seededRandom as rng } from '../shared/seeded-random';
 
 interface Binned {
   /** codes[f][i]: bin of row i in feature f. */

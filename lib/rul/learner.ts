@@ -4,7 +4,8 @@
 // Everything here is plain data in, plain JSON model out, so it runs the same in a worker thread,
 // in the benchmark and in tests.
 import { fitRegimeNormaliser, informativeSensors, normaliseRow, type RegimeNormaliserModel, type RegimeOptions } from '../regimes/regime-normaliser';
-import { DEFAULT_GBDT, fitGbdt, predictGbdt, rng, type GbdtConfig, type GbdtModel } from './gbdt';
+import { DEFAULT_GBDT, fitGbdt, predictGbdt, type GbdtConfig, type GbdtModel } from './gbdt';
+import { seededRandom } from '../shared/seeded-random';
 import { DEFAULT_WINDOW_FEATURES, windowFeatureRows, type WindowFeatureConfig } from './window-features';
 
 /** One asset's recorded life: operating settings and signals per step, oldest first. */
@@ -128,7 +129,7 @@ export function trainLearner(
 
   // Assets are dealt to folds in a shuffled order so neighbouring asset ids do not share a fold.
   const order = failed.map((_, i) => i);
-  const random = rng(config.gbdt.seed + 101);
+  const random = seededRandom(config.gbdt.seed + 101);
   for (let i = order.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     [order[i], order[j]] = [order[j], order[i]];

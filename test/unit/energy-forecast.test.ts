@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { LoadForecaster } from '../../lib/energy/forecast';
-import { seeded } from '../../lib/energy/scenario';
+import { seededRandom } from '../../lib/shared/seeded-random';
 
 const Q = 15 * 60_000;
 const START = Date.UTC(2026, 0, 5); // a Monday
 
 /** A plant: day shift on workdays, low weekends and holidays, level drifting, spiky noise. */
 function plant(days: number, holidays: string[], seed = 1): Array<[number, number]> {
-  const rnd = seeded(seed);
+  const rnd = seededRandom(seed);
   const out: Array<[number, number]> = [];
   for (let s = 0; s < days * 96; s++) {
     const t = START + s * Q;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { assignRegime, fitRegimeNormaliser, fitRegimes, informativeSensors, normaliseRow } from '../../lib/regimes/regime-normaliser';
-import { rng } from '../../lib/rul/gbdt';
+import { seededRandom } from '../../lib/shared/seeded-random';
 
 const SET_POINTS = [
   [0, 0.2, 100],
@@ -11,7 +11,7 @@ const SET_POINTS = [
 
 describe('regime normaliser', () => {
   it('finds tight set points as regimes and standardises sensors within each', () => {
-    const random = rng(4);
+    const random = seededRandom(4);
     const settings: number[][] = [];
     const sensors: number[][] = [];
     const regimeOf: number[] = [];
@@ -37,7 +37,7 @@ describe('regime normaliser', () => {
   });
 
   it('keeps a single regime when the settings are only noise', () => {
-    const random = rng(9);
+    const random = seededRandom(9);
     const settings = Array.from({ length: 500 }, () => [0.002 * (random() - 0.5), 0.0003 * (random() - 0.5), 100]);
     assert.equal(fitRegimes(settings).centroids.length, 1);
     assert.equal(fitRegimes([]).centroids.length, 1);
