@@ -50,15 +50,16 @@ const RANGES: Record<string, [number, number]> = {
 
 export async function startOpcuaServer(opcua: typeof NodeOpcua, plant: Plant, options: OpcuaServerOptions): Promise<OpcuaServerHandle> {
   const { OPCUAServer, OPCUACertificateManager, DataType, DataValue, Variant, VariantArrayType, StatusCodes, makeAccessLevelFlag, makeEUInformation } = opcua;
-  const certificateManager = new OPCUACertificateManager({
-    rootFolder: options.pkiDir ?? join(tmpdir(), 'millwright-sim-pki'),
-    automaticallyAcceptUnknownCertificate: true,
-  });
+  const pkiDir = options.pkiDir ?? join(tmpdir(), 'millwright-sim-pki');
+  const certificateManager = new OPCUACertificateManager({ rootFolder: pkiDir, automaticallyAcceptUnknownCertificate: true });
+  // The store for X.509 user tokens too, or node-opcua keeps one under the home folder.
+  const userCertificateManager = new OPCUACertificateManager({ rootFolder: join(pkiDir, 'user'), automaticallyAcceptUnknownCertificate: false });
   const server = new OPCUAServer({
     port: options.port,
     host: options.host,
     hostname: wildcard(options.host) ? undefined : options.host,
     serverCertificateManager: certificateManager,
+    userCertificateManager,
     allowAnonymous: true,
     buildInfo: { productName: 'Millwright plant simulator', manufacturerName: 'Millwright' },
   });
@@ -160,6 +161,7 @@ export async function startOpcuaServer(opcua: typeof NodeOpcua, plant: Plant, op
   } catch (err) {
     await server.shutdown(0).catch(() => undefined);
     await certificateManager.dispose().catch(() => undefined);
+    await userCertificateManager.dispose().catch(() => undefined);
     throw listenError(err as Error, options.host, options.port);
   }
   const port = server.endpoints[0]?.port ?? options.port;
@@ -170,6 +172,7 @@ export async function startOpcuaServer(opcua: typeof NodeOpcua, plant: Plant, op
     close: async () => {
       await server.shutdown(0);
       await certificateManager.dispose();
+      await userCertificateManager.dispose();
     },
   };
 }

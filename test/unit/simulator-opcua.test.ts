@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -39,6 +39,11 @@ describe('plant simulator: OPC UA address space', () => {
     await sim.stop();
     await clientCertificateManager.dispose();
     rmSync(pkiDir, { recursive: true, force: true });
+  });
+
+  it('keeps both its certificate stores (server and user tokens) in its PKI folder', () => {
+    assert.ok(existsSync(join(pkiDir, 'own', 'certs')), 'server store');
+    assert.ok(existsSync(join(pkiDir, 'user', 'trusted')), 'user-token store in the same folder, not under the home folder');
   });
 
   const browseNames = async (nodeId: string) => {
