@@ -3,7 +3,6 @@
 import assert from 'node:assert/strict';
 import { createHook } from 'node:async_hooks';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -11,20 +10,10 @@ import { MessageSecurityMode, SecurityPolicy } from 'node-opcua';
 import { OpcuaEndpoint } from '../../lib/protocols/opcua-endpoint';
 import { parseEndpointSettings, type OpcuaEndpointOptions } from '../../lib/protocols/opcua-options';
 import { startTestServer } from '../fixtures/opcua-test-server';
+import { freePort } from '../helpers/free-port';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A port nothing listens on (taken, then released). */
-function unusedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 describe('OPC UA connection: certificate store released on close', () => {
   const pki = mkdtempSync(join(tmpdir(), 'millwright-opcua-release-'));
@@ -50,7 +39,7 @@ describe('OPC UA connection: certificate store released on close', () => {
 
   async function failedAttemptsThenClose(securityMode: OpcuaEndpointOptions['securityMode']): Promise<void> {
     const before = watchers.size;
-    const port = await unusedPort();
+    const port = await freePort();
     const ep = new OpcuaEndpoint(parseEndpointSettings({ endpointUrl: `opc.tcp://127.0.0.1:${port}`, securityMode, pkiDir: pki }), {
       backoff: { initialMs: 50, maxMs: 200, jitter: 0 },
     });
