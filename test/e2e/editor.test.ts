@@ -138,4 +138,70 @@ describe('the packed pack in a real Node-RED and a real browser', { skip }, () =
       assert.deepEqual(await saved(type, 'tags'), expected, `${type} saves the tag table it showed`);
     }
   });
+
+  it('fills the anomaly detector dialog from each preset, Drift included, and saves the Drift setting', async () => {
+    // What each preset promises (the help names them); Drift only for SKAB, and its row only shows for PCA/k-means.
+    const presets: Record<string, { detector: string; learnSamples: string; noiseFloor: string; drift: boolean; driftShown: boolean }> = {
+      nab: { detector: 'surprise', learnSamples: '750', noiseFloor: '0', drift: false, driftShown: false },
+      skab: { detector: 'pca', learnSamples: '400', noiseFloor: '3', drift: true, driftShown: true },
+      baseline: { detector: 'windowed-gaussian', learnSamples: '200', noiseFloor: '0', drift: false, driftShown: false },
+      regimes: { detector: 'pca', learnSamples: '600', noiseFloor: '1', drift: false, driftShown: true },
+      vibration: { detector: 'kmeans', learnSamples: '300', noiseFloor: '0', drift: false, driftShown: true },
+    };
+    await page.evaluate(() =>
+      (window as any).RED.view.importNodes([
+        { id: 'e2e_anomaly', type: 'millwright-anomaly-detector', detector: 'surprise', learnSamples: 500, falseAlarmRate: 1, driftAllowance: false, x: 200, y: 640, wires: [[]] },
+      ]),
+    );
+    const open = async () => {
+      await page.evaluate(() => {
+        const RED = (window as any).RED;
+        RED.editor.edit(RED.nodes.node('e2e_anomaly'));
+      });
+      await page.locator('#node-dialog-ok').waitFor({ state: 'visible' });
+      await page.locator('#node-input-preset').waitFor({ state: 'visible' });
+    };
+    const done = async () => {
+      await page.click('#node-dialog-ok');
+      await page.locator('#node-dialog-ok').waitFor({ state: 'detached' });
+      return page.evaluate(() => {
+        const n = (window as any).RED.nodes.node('e2e_anomaly');
+        return { detector: n.detector, learnSamples: Number(n.learnSamples), driftAllowance: n.driftAllowance };
+      });
+    };
+    const drift = page.locator('#node-input-driftAllowance');
+
+    // Start from SKAB so every later preset has a checked box to clear; end on SKAB to save it checked.
+    await open();
+    for (const name of ['skab', 'nab', 'skab', 'baseline', 'skab', 'regimes', 'skab', 'vibration', 'skab']) {
+      const want = presets[name];
+      await page.selectOption('#node-input-preset', name);
+      assert.equal(await page.inputValue('#node-input-detector'), want.detector, `${name} sets the detector`);
+      assert.equal(await page.inputValue('#node-input-learnSamples'), want.learnSamples, `${name} sets the learning length`);
+      assert.equal(await page.inputValue('#node-input-noiseFloor'), want.noiseFloor, `${name} sets the noise floor`);
+      assert.equal(await drift.isChecked(), want.drift, `${name} ${want.drift ? 'checks' : 'unchecks'} Drift`);
+      assert.equal(await drift.isVisible(), want.driftShown, `the Drift row ${want.driftShown ? 'shows' : 'hides'} for ${want.detector}`);
+      // The browser paints a field red when its value breaks the field's min/max/step, so a preset must not.
+      const invalid = await page.$$eval('.red-ui-editor input:invalid', (els) => els.map((e) => e.id));
+      assert.deepEqual(invalid, [], `${name} leaves no field marked invalid`);
+    }
+    await page.screenshot({ path: artifactPath('anomaly-detector-skab-dialog.png') });
+    assert.deepEqual(await done(), { detector: 'pca', learnSamples: 400, driftAllowance: true }, 'Done saves the SKAB preset with Drift on');
+
+    // Reopened, the dialog shows the saved Drift; another preset clears it and Done saves that.
+    await open();
+    assert.equal(await drift.isChecked(), true, 'the reopened dialog shows Drift checked');
+    await page.selectOption('#node-input-preset', 'vibration');
+    assert.equal(await drift.isChecked(), false, 'the vibration preset unchecks Drift');
+    assert.deepEqual(await done(), { detector: 'kmeans', learnSamples: 300, driftAllowance: false }, 'Done saves Drift off');
+
+    // Unticking by hand is saved too.
+    await open();
+    await page.selectOption('#node-input-preset', 'skab');
+    await drift.uncheck();
+    assert.deepEqual(await done(), { detector: 'pca', learnSamples: 400, driftAllowance: false }, 'a hand-cleared Drift is saved off');
+
+    const help = await page.evaluate(() => document.querySelector('script[data-help-name="millwright-anomaly-detector"]')?.textContent ?? '');
+    assert.match(help, /<b>Drift<\/b>/, 'the node help explains the Drift setting');
+  });
 });
