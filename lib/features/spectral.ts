@@ -92,6 +92,9 @@ function transform(values: ArrayLike<number>, sampleRate: number): Transformed {
   const half = m / 2;
   // realSpectrum with the power, its sums and its peak taken in the same pass (bins k and half - k
   // come from the same four numbers of the packed transform; see fft-plan).
+  // The split of realSpectrum (fft-plan.ts) written out again here on purpose: power, moment sums and the
+  // peak are taken in the same pass, which the 0.1 ms target needs. test/unit/feature-spectral.test.ts
+  // checks both against textbook DFT sums, so a change to one that misses the other fails there.
   const z = packedTransform(plan);
   const tw = plan.twiddle;
   const x = plan.spectrum;
